@@ -1,0 +1,115 @@
+"""The `lockstep` command line: parse arguments, call one function, map errors to exit codes.
+
+Heavy modules are imported inside each command so that `verify` and `doctor`
+keep working with the standard library alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lockstep import __version__
+from lockstep.errors import EXIT_INTERRUPTED, EXIT_OK, LockstepError
+
+
+def _lock(args: argparse.Namespace) -> int:
+    from lockstep.pipeline import lock_project
+
+    lock_project(project=args.project, upgrade=args.upgrade)
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from lockstep.freshness import check_project, report_staleness
+
+    return report_staleness(check_project(args.project))
+
+
+def _pins(args: argparse.Namespace) -> int:
+    from lockstep.pins import pins_for_lockfiles
+
+    for pin in pins_for_lockfiles(args.lockfile):
+        print(pin)
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from lockstep.prefix.verify import report_problems, verify_prefix
+
+    return report_problems(verify_prefix(args.prefix))
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from lockstep.prefix.doctor import print_doctor_table
+
+    print_doctor_table(prefix=args.prefix, project=args.project)
+    return EXIT_OK
+
+
+def _project_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=Path.cwd(),
+        help="project directory holding environment.yml and pyproject.toml (default: .)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lockstep",
+        description="Keep conda-lock and Poetry lockfiles consistent; conda has the final say.",
+    )
+    parser.add_argument("--version", action="version", version=f"lockstep {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lock = commands.add_parser("lock", help="relock conda and Poetry together, all or nothing")
+    _project_option(lock)
+    lock.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="re-solve conda even when its lockfiles are fresh, and regenerate poetry.lock",
+    )
+    lock.set_defaults(handler=_lock)
+
+    check = commands.add_parser("check", help="offline: are the lockfiles fresh? (exit 1 if not)")
+    _project_option(check)
+    check.set_defaults(handler=_check)
+
+    pins = commands.add_parser("pins", help="print the pins derived from conda lockfiles")
+    pins.add_argument(
+        "--lockfile",
+        type=Path,
+        action="append",
+        required=True,
+        help="explicit conda lockfile; repeat for several platforms",
+    )
+    pins.set_defaults(handler=_pins)
+
+    verify = commands.add_parser(
+        "verify", help="fail if pip replaced, removed or duplicated anything conda installed"
+    )
+    verify.add_argument("prefix", type=Path, help="conda environment prefix")
+    verify.set_defaults(handler=_verify)
+
+    doctor = commands.add_parser("doctor", help="table of every distribution in a prefix")
+    doctor.add_argument("prefix", type=Path, help="conda environment prefix")
+    _project_option(doctor)
+    doctor.set_defaults(handler=_doctor)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except LockstepError as error:
+        print(f"lockstep: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("lockstep: interrupted; no file was changed", file=sys.stderr)
+        return EXIT_INTERRUPTED

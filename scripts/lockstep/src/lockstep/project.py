@@ -1,0 +1,47 @@
+"""Where a project's lock inputs and outputs live, by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ENVIRONMENT_FILE = "environment.yml"
+PYPROJECT_FILE = "pyproject.toml"
+POETRY_LOCK_FILE = "poetry.lock"
+CONDA_LOCK_TEMPLATE = "conda-{platform}.lock"
+CONDA_LOCK_GLOB = "conda-*.lock"
+# Poetry reads its project-local settings (sources' credentials, etc.) from here.
+POETRY_TOML_FILE = "poetry.toml"
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """The files of one project directory that lockstep reads or writes."""
+
+    root: Path
+
+    @property
+    def environment(self) -> Path:
+        return self.root / ENVIRONMENT_FILE
+
+    @property
+    def pyproject(self) -> Path:
+        return self.root / PYPROJECT_FILE
+
+    @property
+    def poetry_lock(self) -> Path:
+        return self.root / POETRY_LOCK_FILE
+
+    @property
+    def poetry_toml(self) -> Path:
+        return self.root / POETRY_TOML_FILE
+
+    def conda_lock(self, platform: str) -> Path:
+        return self.root / conda_lock_name(platform)
+
+    def existing_conda_locks(self) -> list[Path]:
+        return sorted(self.root.glob(CONDA_LOCK_GLOB))
+
+
+def conda_lock_name(platform: str) -> str:
+    return CONDA_LOCK_TEMPLATE.format(platform=platform)
