@@ -1,0 +1,167 @@
+"""Fetch the info/ part of locked conda packages, in parallel, cached by package hash.
+
+Only `info/` is read: conda-package-streaming fetches it from a `.conda` with
+HTTP range requests (the zip's directory, then the small info tarball). A
+`.tar.bz2` is streamed from the start and closed as soon as its file list has
+been read. The package hash in the lockfile covers the whole file, which a
+partial read cannot check; the cache key is that hash, so a changed package
+is a new key, never a stale hit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from conda_package_streaming import package_streaming
+from conda_package_streaming.url import stream_conda_info
+
+from lockstep import settings
+from lockstep.conda_metadata import distributions_from_paths, paths_from_info
+from lockstep.errors import FetchError
+from lockstep.explicit import ExplicitLockfile, LockedPackage
+from lockstep.model import PythonDistribution
+
+CACHE_FORMAT = 1
+
+
+class _TimeoutSession(requests.Session):
+    """A session whose every request has a timeout (requests has no session-wide one)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+        self.headers["User-Agent"] = "lockstep (conda-package-streaming)"
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+class MetadataCache:
+    """One small JSON file per package hash; written atomically so readers never see half."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "packages"
+
+    def _path(self, package: LockedPackage) -> Path:
+        return self.root / f"{package.cache_key}.json"
+
+    def get(self, package: LockedPackage) -> list[PythonDistribution] | None:
+        try:
+            data = json.loads(self._path(package).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("format") != CACHE_FORMAT:
+            return None
+        return [PythonDistribution(name, version) for name, version in data["distributions"]]
+
+    def put(self, package: LockedPackage, distributions: Sequence[PythonDistribution]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "format": CACHE_FORMAT,
+            "url": package.url,
+            "distributions": [[dist.name, dist.version] for dist in distributions],
+        }
+        descriptor, temporary = tempfile.mkstemp(dir=self.root, suffix=".tmp")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump(payload, stream)
+        Path(temporary).replace(self._path(package))
+
+
+class PackageReader:
+    """Reads packages' file lists over http(s) or file://, one requests session per thread."""
+
+    def __init__(self, *, timeout: float) -> None:
+        self._timeout = timeout
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = _TimeoutSession(self._timeout)
+            self._local.session = session
+        return session
+
+    @contextmanager
+    def _info_members(self, url: str) -> Iterator[Any]:
+        parsed = urllib.parse.urlparse(url)
+        filename = parsed.path.rsplit("/", 1)[-1]
+        if parsed.scheme == "file":
+            local = Path(urllib.request.url2pathname(parsed.path))
+            with local.open("rb") as stream:
+                yield package_streaming.stream_conda_info(filename, stream)
+        elif filename.endswith(".tar.bz2"):
+            # Checked here: conda-package-streaming would parse an error page as bz2.
+            response = self._session().get(url, stream=True)
+            try:
+                response.raise_for_status()
+                yield package_streaming.stream_conda_info(filename, response.raw)
+            finally:
+                response.close()
+        else:
+            yield stream_conda_info(url, session=self._session())
+
+    def distributions(self, package: LockedPackage) -> list[PythonDistribution]:
+        try:
+            with self._info_members(package.url) as members:
+                try:
+                    paths = paths_from_info(members)
+                finally:
+                    members.close()
+        except requests.Timeout:
+            raise FetchError(
+                f"{package.url}: no answer within {self._timeout:g}s; retry, or check the mirror"
+            ) from None
+        except requests.HTTPError as error:
+            status = error.response.status_code if error.response is not None else "?"
+            raise FetchError(f"{package.url}: HTTP {status} while reading its metadata") from None
+        except (requests.RequestException, OSError, ValueError, KeyError) as error:
+            raise FetchError(f"{package.url}: cannot read its metadata ({error})") from None
+        return distributions_from_paths(paths)
+
+
+def distributions_by_platform(
+    lockfiles: Sequence[ExplicitLockfile],
+    *,
+    cache_dir: Path | None = None,
+    workers: int = settings.DEFAULT_FETCH_WORKERS,
+    timeout: float = settings.DEFAULT_FETCH_TIMEOUT_SECONDS,
+) -> dict[str, list[PythonDistribution]]:
+    """Each platform's Python distributions; a package shared by platforms is read once."""
+    cache = MetadataCache(cache_dir if cache_dir is not None else settings.cache_dir())
+    unique = {package.cache_key: package for lock in lockfiles for package in lock.packages}
+    found: dict[str, list[PythonDistribution]] = {}
+    missing = []
+    for key, package in unique.items():
+        cached = cache.get(package)
+        if cached is None:
+            missing.append(package)
+        else:
+            found[key] = cached
+    if missing:
+        reader = PackageReader(timeout=timeout)
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        try:
+            for package, dists in zip(
+                missing, pool.map(reader.distributions, missing), strict=True
+            ):
+                cache.put(package, dists)
+                found[package.cache_key] = dists
+        finally:
+            # On a failure or Ctrl-C, do not wait for the other downloads to finish.
+            pool.shutdown(wait=False, cancel_futures=True)
+    return {
+        lock.platform: sorted({dist for pkg in lock.packages for dist in found[pkg.cache_key]})
+        for lock in lockfiles
+    }

@@ -1,0 +1,32 @@
+"""Fixtures shared by lockstep's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.http_server import LoopbackServer, serving
+
+
+@pytest.fixture
+def channel(tmp_path: Path) -> Path:
+    """An empty directory served as a conda channel."""
+    root = tmp_path / "channel"
+    (root / "linux-64").mkdir(parents=True)
+    (root / "linux-aarch64").mkdir()
+    (root / "noarch").mkdir()
+    return root
+
+
+@pytest.fixture
+def server(channel: Path) -> Iterator[LoopbackServer]:
+    """A loopback HTTP server (127.0.0.1) serving `channel`, with Range support."""
+    with serving(channel) as running:
+        yield running
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
