@@ -1,0 +1,114 @@
+"""environment.yml: validated before any solve, parsed by conda-lock's own parser."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conda_lock._vendor.conda.models.version import VersionSpec
+from conda_lock.lookup import DEFAULT_MAPPING_URL
+from conda_lock.src_parser.environment_yaml import parse_environment_file
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from lockstep import settings
+from lockstep.errors import InputError
+from lockstep.platforms import KNOWN_PLATFORMS
+
+# Every CPython a conda spec could select, to compare conda's version-spec
+# language with PEP 440's without translating one into the other.
+CANDIDATE_PYTHONS = tuple(
+    f"3.{minor}.{patch}" for minor, patch in itertools.product(range(6, 21), range(31))
+)
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    path: Path
+    platforms: tuple[str, ...]
+    python_spec: str
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: not found; a project needs an environment.yml") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise InputError(f"{path}: not valid YAML{line}; fix the syntax") from None
+    if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
+        raise InputError(f"{path}: needs a `dependencies:` list (python and conda packages)")
+    return data
+
+
+def _platforms(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    listed = data.get("platforms") or list(settings.DEFAULT_PLATFORMS)
+    if not isinstance(listed, list):
+        raise InputError(f"{path}: `platforms:` must be a list such as [linux-64, linux-aarch64]")
+    for platform in listed:
+        if platform not in KNOWN_PLATFORMS:
+            known = ", ".join(KNOWN_PLATFORMS)
+            raise InputError(f"{path}: unknown platform {platform!r}; use one of: {known}")
+    return tuple(str(platform) for platform in listed)
+
+
+def _reject_pip_section(path: Path, dependencies: Iterable[Any]) -> None:
+    if any(isinstance(item, dict) and "pip" in item for item in dependencies):
+        raise InputError(
+            f"{path}: has a `pip:` section; PyPI packages belong in pyproject.toml"
+            " (Poetry), so remove it and add them there"
+        )
+
+
+def _python_spec(path: Path, platforms: tuple[str, ...]) -> str:
+    try:
+        spec = parse_environment_file(path, list(platforms), mapping_url=DEFAULT_MAPPING_URL)
+    except Exception as error:  # conda-lock raises many kinds; all mean bad input here
+        raise InputError(f"{path}: conda-lock cannot parse it ({error}); fix the entry") from None
+    specs = {
+        dependency.version or "*"
+        for dependencies in spec.dependencies.values()
+        for dependency in dependencies
+        if dependency.name == "python" and dependency.manager == "conda"
+    }
+    if not specs:
+        raise InputError(f"{path}: names no python; add one such as `- python=3.12`")
+    if len(specs) > 1:
+        raise InputError(f"{path}: python differs between platforms; use one python spec")
+    return specs.pop()
+
+
+def _check_python_agrees(path: Path, python_spec: str, requires_python: str) -> None:
+    try:
+        allowed = SpecifierSet(requires_python)
+    except InvalidSpecifier:
+        raise InputError(
+            f"pyproject.toml: requires-python {requires_python!r} is not a PEP 440 specifier"
+        ) from None
+    conda_side = VersionSpec(python_spec)  # type: ignore[no-untyped-call]
+    selectable = [version for version in CANDIDATE_PYTHONS if conda_side.match(version)]
+    outside = [version for version in selectable if version not in allowed]
+    if not selectable or outside:
+        example = f" (it allows {outside[0]})" if outside else ""
+        raise InputError(
+            f"{path}: python {python_spec!r}{example} disagrees with requires-python "
+            f"{requires_python!r} in pyproject.toml; make them select the same Pythons"
+        )
+
+
+def load_environment(path: Path, *, requires_python: str | None) -> EnvironmentSpec:
+    """Validate environment.yml; one InputError line naming the file and the fix otherwise."""
+    data = _read_yaml(path)
+    _reject_pip_section(path, data["dependencies"])
+    platforms = _platforms(path, data)
+    python_spec = _python_spec(path, platforms)
+    if requires_python is not None:
+        _check_python_agrees(path, python_spec, requires_python)
+    return EnvironmentSpec(path=path, platforms=platforms, python_spec=python_spec)

@@ -1,0 +1,128 @@
+"""`lockstep check`: are the lockfiles fresh? Offline, solver-free, no Poetry import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lockstep._toml import tomllib
+from lockstep.environment import load_environment
+from lockstep.errors import EXIT_FAILURE, EXIT_OK
+from lockstep.explicit import read_explicit_lockfile
+from lockstep.input_hash import conda_input_hashes
+from lockstep.project import ProjectFiles, conda_lock_name
+from lockstep.pyproject import file_digest, read_pyproject, recorded_digests, requires_python
+
+UPDATE = "run `make env-update`"
+BOOTSTRAP = "run `make env-bootstrap`"
+
+# Mirrors poetry/packages/locker.py (Poetry 2.5.1), Locker._get_content_hash:
+# Poetry lives in another environment, so its hash is recomputed here and
+# tests compare it with what real `poetry lock` writes.
+_POETRY_LEGACY_KEYS = ("dependencies", "source", "extras", "dev-dependencies")
+_POETRY_KEYS = (*_POETRY_LEGACY_KEYS, "group")
+_PROJECT_KEYS = ("requires-python", "dependencies", "optional-dependencies")
+
+
+@dataclass(frozen=True)
+class Staleness:
+    path: Path
+    reason: str
+    fix: str
+
+
+def poetry_content_hash(pyproject: Mapping[str, Any]) -> str:
+    project = pyproject.get("project", {})
+    groups = pyproject.get("dependency-groups", {})
+    poetry = pyproject.get("tool", {}).get("poetry", {})
+    relevant_project = {key: project[key] for key in _PROJECT_KEYS if project.get(key) is not None}
+    relevant_poetry = {}
+    for key in _POETRY_KEYS:
+        value = poetry.get(key)
+        if value is None and (key not in _POETRY_LEGACY_KEYS or relevant_project or groups):
+            continue
+        relevant_poetry[key] = value
+    content: dict[str, Any] = {}
+    if relevant_project:
+        content["project"] = relevant_project
+    if groups:
+        content["dependency-groups"] = groups
+    if content:
+        content["tool"] = {"poetry": relevant_poetry}
+    else:
+        content = relevant_poetry
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Staleness]:
+    stale = []
+    expected = conda_input_hashes(files.environment, platforms)
+    for platform in platforms:
+        path = files.conda_lock(platform)
+        if not path.exists():
+            stale.append(Staleness(path, "missing", BOOTSTRAP))
+        elif read_explicit_lockfile(path).input_hash != expected[platform]:
+            stale.append(Staleness(path, "environment.yml changed since it was locked", UPDATE))
+    wanted = {conda_lock_name(platform) for platform in platforms}
+    stale.extend(
+        Staleness(path, "its platform is no longer in environment.yml", UPDATE)
+        for path in files.existing_conda_locks()
+        if path.name not in wanted
+    )
+    return stale
+
+
+def _poetry_staleness(files: ProjectFiles, pyproject: Mapping[str, Any]) -> list[Staleness]:
+    path = files.poetry_lock
+    try:
+        with path.open("rb") as stream:
+            locked = tomllib.load(stream).get("metadata", {}).get("content-hash")
+    except FileNotFoundError:
+        return [Staleness(path, "missing", BOOTSTRAP)]
+    except tomllib.TOMLDecodeError:
+        return [Staleness(path, "not valid TOML", UPDATE)]
+    if locked != poetry_content_hash(pyproject):
+        return [Staleness(path, "pyproject.toml changed since it was locked", UPDATE)]
+    return []
+
+
+def _digest_staleness(
+    files: ProjectFiles, platforms: Sequence[str], pyproject: Mapping[str, Any]
+) -> list[Staleness]:
+    recorded = recorded_digests(pyproject)
+    stale = []
+    for platform in platforms:
+        path = files.conda_lock(platform)
+        if not path.exists():
+            continue
+        digest = recorded.get(conda_lock_name(platform))
+        if digest is None:
+            stale.append(Staleness(path, "its digest is not in [tool.lockstep]", UPDATE))
+        elif digest != file_digest(path):
+            stale.append(Staleness(path, "changed since the conda group was pinned", UPDATE))
+    return stale
+
+
+def check_project(project: Path) -> list[Staleness]:
+    """Every stale lockfile of the project; InputError when its inputs are bad."""
+    files = ProjectFiles(project)
+    pyproject = read_pyproject(files.pyproject)
+    environment = load_environment(files.environment, requires_python=requires_python(pyproject))
+    return [
+        *_conda_staleness(files, environment.platforms),
+        *_digest_staleness(files, environment.platforms, pyproject),
+        *_poetry_staleness(files, pyproject),
+    ]
+
+
+def report_staleness(stale: Sequence[Staleness]) -> int:
+    if not stale:
+        print("lockstep: lockfiles are fresh")
+        return EXIT_OK
+    for item in stale:
+        print(f"stale: {item.path.name}: {item.reason}; {item.fix}")
+    return EXIT_FAILURE
