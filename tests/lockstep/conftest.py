@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lockstep.lock_scenario import LockScenario
 from tests.support.http_server import LoopbackServer, serving
 
 
@@ -30,3 +31,9 @@ def server(channel: Path) -> Iterator[LoopbackServer]:
 @pytest.fixture
 def cache_dir(tmp_path: Path) -> Path:
     return tmp_path / "cache"
+
+
+@pytest.fixture
+def scenario(tmp_path: Path, server: LoopbackServer) -> LockScenario:
+    """A demo project whose conda solve is a stand-in serving real packages over loopback."""
+    return LockScenario(root=tmp_path, server=server)

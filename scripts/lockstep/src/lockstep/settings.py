@@ -20,3 +20,8 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg else Path.home() / ".cache"
     return base / "lockstep"
+
+
+def fetch_timeout() -> float:
+    """Seconds to wait for one package-metadata or index request (LOCKSTEP_FETCH_TIMEOUT)."""
+    return float(os.environ.get("LOCKSTEP_FETCH_TIMEOUT", DEFAULT_FETCH_TIMEOUT_SECONDS))

@@ -1,0 +1,135 @@
+"""`lockstep lock`: conda-lock, then pins, then `poetry lock`, all in a staging copy.
+
+Steps (design.md, "The lock pipeline"): validate inputs; solve conda for
+every platform whose lockfile is missing or stale (all of them with
+--upgrade); read the Python distributions the locked packages install; write
+them as pins plus the lockfile digests into pyproject.toml; `poetry lock`;
+swap the changed files in. Any failure before the swap changes no file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lockstep import settings
+from lockstep.environment import EnvironmentSpec, load_environment
+from lockstep.explicit import read_explicit_lockfile
+from lockstep.index import missing_from_index
+from lockstep.input_hash import conda_input_hashes
+from lockstep.model import Pin
+from lockstep.package_info import distributions_by_platform
+from lockstep.pins import derive_pins
+from lockstep.progress import Progress
+from lockstep.project import CONDA_LOCK_TEMPLATE, ProjectFiles, conda_lock_name
+from lockstep.pyproject import (
+    file_digest,
+    primary_index_url,
+    read_pyproject,
+    render_generated_sections,
+    requires_python,
+)
+from lockstep.runner import clean_environment, find_tool, run_tool
+from lockstep.staging import Staging, run_lock
+
+STEPS = 6
+# Set to the micromamba (or conda/mamba) executable conda-lock should solve with.
+CONDA_EXE_VARIABLE = "LOCKSTEP_CONDA_EXE"
+# Poetry would otherwise pick the caller's environment (VIRTUAL_ENV, then CONDA_PREFIX).
+POETRY_ENVIRONMENT_VARIABLES = ("VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV")
+
+
+def platforms_to_solve(
+    files: ProjectFiles, environment: EnvironmentSpec, *, upgrade: bool
+) -> list[str]:
+    if upgrade:
+        return list(environment.platforms)
+    expected = conda_input_hashes(files.environment, environment.platforms)
+    return [
+        platform
+        for platform in environment.platforms
+        if not files.conda_lock(platform).exists()
+        or read_explicit_lockfile(files.conda_lock(platform)).input_hash != expected[platform]
+    ]
+
+
+def solve_conda(files: ProjectFiles, platforms: Sequence[str]) -> None:
+    conda_lock = find_tool("conda-lock", hint="run lockstep in the tools image (make env-update)")
+    command = [conda_lock, "lock", "--file", files.environment.name, "--kind", "explicit"]
+    for platform in platforms:
+        command += ["--platform", platform]
+    command += ["--filename-template", CONDA_LOCK_TEMPLATE]
+    conda_exe = os.environ.get(CONDA_EXE_VARIABLE)
+    if conda_exe:
+        command += ["--conda", conda_exe]
+    run_tool(command, cwd=files.root)
+
+
+def remove_unlisted_lockfiles(files: ProjectFiles, environment: EnvironmentSpec) -> None:
+    wanted = {conda_lock_name(platform) for platform in environment.platforms}
+    for path in files.existing_conda_locks():
+        if path.name not in wanted:
+            path.unlink()
+
+
+def poetry_lock(files: ProjectFiles, *, upgrade: bool) -> None:
+    poetry = find_tool("poetry", hint="run lockstep in the tools image (make env-update)")
+    command = [poetry, "lock", "--no-interaction", "--directory", str(files.root)]
+    if upgrade:
+        command.append("--regenerate")
+    run_tool(command, cwd=files.root, env=clean_environment(POETRY_ENVIRONMENT_VARIABLES))
+
+
+def _report(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None = None) -> None:
+    real = ProjectFiles(project.resolve())
+    progress = Progress(total=STEPS)
+    with run_lock(real.root):
+        with progress.step("validate inputs"):
+            pyproject = read_pyproject(real.pyproject)
+            environment = load_environment(
+                real.environment, requires_python=requires_python(pyproject)
+            )
+        with Staging(real) as staging:
+            files = staging.files
+            stale = platforms_to_solve(files, environment, upgrade=upgrade)
+            with progress.step(f"solve conda ({', '.join(environment.platforms)})") as step:
+                if stale:
+                    solve_conda(files, stale)
+                else:
+                    step.skip("lockfiles fresh, reused")
+                remove_unlisted_lockfiles(files, environment)
+            with progress.step("read the Python distributions of the conda packages"):
+                lockfiles = [
+                    read_explicit_lockfile(files.conda_lock(p)) for p in environment.platforms
+                ]
+                timeout = settings.fetch_timeout()
+                pins = derive_pins(
+                    distributions_by_platform(lockfiles, cache_dir=cache_dir, timeout=timeout)
+                )
+                index_url = primary_index_url(pyproject)
+                left_out = set(missing_from_index(pins, index_url=index_url, timeout=timeout))
+            kept = [pin for pin in pins if pin not in left_out]
+            with progress.step(f"pin {len(kept)} distributions in the conda group"):
+                _write_pins(files, kept, lockfiles=[lock.path for lock in lockfiles])
+            for pin in sorted(left_out):
+                _report(f"left out: {pin} (not on {index_url})")
+            with progress.step("poetry lock"):
+                poetry_lock(files, upgrade=upgrade)
+            with progress.step("swap the new files in"):
+                changed = staging.commit()
+    summary = ", ".join(changed) if changed else "nothing changed"
+    _report(f"lockstep: locked in {progress.elapsed():.1f}s: {summary}")
+
+
+def _write_pins(files: ProjectFiles, pins: Sequence[Pin], *, lockfiles: Sequence[Path]) -> None:
+    digests = {path.name: file_digest(path) for path in lockfiles}
+    text = files.pyproject.read_text(encoding="utf-8")
+    files.pyproject.write_text(
+        render_generated_sections(text, pins=pins, lockfile_digests=digests), encoding="utf-8"
+    )

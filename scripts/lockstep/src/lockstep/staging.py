@@ -1,0 +1,127 @@
+"""The all-or-nothing part of `lockstep lock`: a run lock, a staging copy, an atomic swap.
+
+Every step works on copies inside `<project>/.lockstep-staging-*` (the same
+filesystem, so `os.replace` is atomic). The real files are touched only by
+`commit()`, which runs with SIGINT/SIGTERM held back so that a Ctrl-C cannot
+cut the swap in half; before that, a failure or Ctrl-C just removes the copy.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType, TracebackType
+
+from lockstep.errors import BusyError
+from lockstep.project import CONDA_LOCK_GLOB, ProjectFiles
+
+STAGING_PREFIX = ".lockstep-staging-"
+
+
+@contextmanager
+def run_lock(project: Path) -> Iterator[None]:
+    """Hold the project's run lock; a second concurrent run gets a BusyError.
+
+    The lock is taken on the project directory itself, so a run leaves no lock
+    file behind and a crashed run leaves no stale lock (the kernel drops it).
+    """
+    descriptor = os.open(project, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            raise BusyError(
+                f"another lockstep run is locking {project}; wait for it to finish"
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM back for the block, then deliver what arrived."""
+    received: list[signal.Signals] = []
+
+    def remember(number: int, _frame: FrameType | None) -> None:
+        received.append(signal.Signals(number))
+
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = [(number, signal.signal(number, remember)) for number in held]
+    try:
+        yield
+    finally:
+        for number, handler in previous:
+            signal.signal(number, handler)
+        for number in received:
+            signal.raise_signal(number)
+
+
+class Staging:
+    """A copy of the project's lock inputs and outputs; `commit()` swaps changes in."""
+
+    def __init__(self, project: ProjectFiles) -> None:
+        self.project = project
+        self.root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=project.root))
+        self.files = ProjectFiles(self.root)
+
+    def __enter__(self) -> Staging:
+        sources = [
+            self.project.environment,
+            self.project.pyproject,
+            self.project.poetry_lock,
+            self.project.poetry_toml,
+            *self.project.existing_conda_locks(),
+        ]
+        for source in sources:
+            if source.exists():
+                shutil.copy2(source, self.root / source.name)
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _outputs(self) -> set[str]:
+        names = {self.files.pyproject.name, self.files.poetry_lock.name}
+        names.update(path.name for path in self.root.glob(CONDA_LOCK_GLOB))
+        return names
+
+    def commit(self) -> list[str]:
+        """Swap every changed output into the project; remove lockfiles no longer produced.
+
+        Returns the names of the files changed, created or removed.
+        """
+        outputs = self._outputs()
+        changed = [
+            name
+            for name in sorted(outputs)
+            if (self.root / name).exists()
+            and not _same_content(self.root / name, self.project.root / name)
+        ]
+        removed = [
+            path.name for path in self.project.existing_conda_locks() if path.name not in outputs
+        ]
+        with deferred_signals():
+            for name in changed:
+                (self.root / name).replace(self.project.root / name)
+            for name in removed:
+                (self.project.root / name).unlink()
+        return changed + [f"{name} (removed)" for name in removed]
+
+
+def _same_content(staged: Path, real: Path) -> bool:
+    return real.exists() and staged.read_bytes() == real.read_bytes()

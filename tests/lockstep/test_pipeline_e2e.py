@@ -1,0 +1,84 @@
+"""`lockstep lock` end to end: stand-in solve, real pins over loopback HTTP, real `poetry lock`.
+
+The conda solve is a stand-in executable (conda channels are unreachable here);
+package metadata, the index check and `poetry lock` are real and reach PyPI.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lockstep._toml import tomllib
+from lockstep.platforms import PLATFORM_MARKERS
+
+from tests.lockstep.lock_scenario import CONDA_ONLY_DIST, LockScenario, tree_digest
+
+pytestmark = pytest.mark.network
+
+
+def test_lock_then_check_is_fresh(scenario: LockScenario) -> None:
+    """It writes both lockfiles and the pins, and `lockstep check` then exits 0."""
+    result = scenario.lockstep("lock")
+
+    assert result.returncode == 0, result.stderr
+    project = scenario.project
+    assert {path.name for path in project.iterdir()} == {
+        "environment.yml",
+        "pyproject.toml",
+        "poetry.lock",
+        "conda-linux-64.lock",
+        "conda-linux-aarch64.lock",
+    }
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    group = data["tool"]["poetry"]["group"]["conda"]
+    assert group["optional"] is True
+    assert group["dependencies"]["six"] == "==1.16.0"
+    assert group["dependencies"]["msgpack"] == [
+        {"version": "==1.0.8", "markers": PLATFORM_MARKERS["linux-aarch64"]},
+        {"version": "==1.1.0", "markers": PLATFORM_MARKERS["linux-64"]},
+    ]
+    assert CONDA_ONLY_DIST not in group["dependencies"]
+    assert f"left out: {CONDA_ONLY_DIST}==0.1" in result.stderr
+    assert set(data["tool"]["lockstep"]["lockfiles"]) == {
+        "conda-linux-64.lock",
+        "conda-linux-aarch64.lock",
+    }
+    locked = tomllib.loads((project / "poetry.lock").read_text())
+    versions = {(package["name"], package["version"]) for package in locked["package"]}
+    assert {("msgpack", "1.0.8"), ("msgpack", "1.1.0"), ("six", "1.16.0")} <= versions
+    # The user's comments survive.
+    assert "# msgpack comes from conda" in (project / "pyproject.toml").read_text()
+
+    check = scenario.lockstep("check")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_second_run_reuses_the_solve_and_changes_nothing(scenario: LockScenario) -> None:
+    """It skips the conda solve when the lockfiles are fresh, and rewrites no file."""
+    assert scenario.lockstep("lock").returncode == 0
+    before = tree_digest(scenario.project)
+    mtimes = {path.name: path.stat().st_mtime_ns for path in scenario.project.iterdir()}
+
+    again = scenario.lockstep("lock")
+
+    assert again.returncode == 0, again.stderr
+    assert scenario.solve_calls() == 1
+    assert "lockfiles fresh, reused" in again.stderr
+    assert tree_digest(scenario.project) == before
+    assert {p.name: p.stat().st_mtime_ns for p in scenario.project.iterdir()} == mtimes
+
+
+def test_check_names_drift_after_editing_inputs(scenario: LockScenario) -> None:
+    """It reports each stale file and the fix after environment.yml and pyproject.toml change."""
+    assert scenario.lockstep("lock").returncode == 0
+    environment = scenario.project / "environment.yml"
+    environment.write_text(environment.read_text().replace("  - six\n", "  - six>=1.16\n"))
+    pyproject = scenario.project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"msgpack>=1.0"', '"msgpack>=1.0.5"'))
+
+    check = scenario.lockstep("check")
+
+    assert check.returncode == 1
+    assert "stale: conda-linux-64.lock: environment.yml changed" in check.stdout
+    assert "stale: conda-linux-aarch64.lock: environment.yml changed" in check.stdout
+    assert "stale: poetry.lock: pyproject.toml changed" in check.stdout
+    assert "make env-update" in check.stdout
