@@ -7,6 +7,7 @@ keep working with the standard library alone.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -111,5 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lockstep: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("lockstep: interrupted; no file was changed", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print("lockstep: interrupted; no file was changed", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        # Exit now: metadata threads blocked on the network would otherwise hold
+        # the interpreter open until their timeout (the staging copy is gone already).
+        os._exit(EXIT_INTERRUPTED)
