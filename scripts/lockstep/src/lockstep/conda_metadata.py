@@ -1,31 +1,24 @@
 """The Python distributions a conda package installs, from the file list in its info/.
 
-A distribution is recognised by its metadata directory, as pip and importlib
-do: `<site-packages>/<name>-<version>.dist-info/` or an `.egg-info` file or
-directory. Its name and version therefore come from the package's own
+A distribution is recognised by its metadata directory (lockstep.dist_paths).
+Its name and version therefore come from the package's own
 metadata, never from a conda-to-PyPI name table (`pytorch` installs `torch`).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
 import tarfile
 from collections.abc import Iterable, Iterator
-from pathlib import PurePosixPath
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from lockstep.dist_paths import metadata_path_of
 from lockstep.model import PythonDistribution
 
 PATHS_JSON = "info/paths.json"
 FILES_LIST = "info/files"
-SITE_PACKAGES = "site-packages"
-_DIST_INFO = re.compile(r"^(?P<name>.+?)-(?P<version>[^-]+)\.dist-info$")
-# PEP 376 / setuptools: name-version[-pyX.Y[-platform]].egg-info
-_EGG_INFO = re.compile(r"^(?P<name>.+?)-(?P<version>[^-]+?)(?:-py\d[\d.]*)?(?:-[^-]+)?\.egg-info$")
 
 
 def _normalized_version(version: str) -> str:
@@ -36,18 +29,13 @@ def _normalized_version(version: str) -> str:
 
 
 def distribution_for_path(path: str) -> PythonDistribution | None:
-    """The distribution whose metadata (dist-info dir, egg-info file or dir) `path` is, if any."""
-    parts = PurePosixPath(path).parts
-    for parent, part in itertools.pairwise(parts):
-        if parent != SITE_PACKAGES:
-            continue
-        match = _DIST_INFO.match(part) or _EGG_INFO.match(part)
-        if match:
-            return PythonDistribution(
-                name=canonicalize_name(match["name"]),
-                version=_normalized_version(match["version"]),
-            )
-    return None
+    """The distribution whose metadata `path` is part of, if any."""
+    metadata = metadata_path_of(path)
+    if metadata is None:
+        return None
+    return PythonDistribution(
+        name=canonicalize_name(metadata.name), version=_normalized_version(metadata.version)
+    )
 
 
 def distributions_from_paths(paths: Iterable[str]) -> list[PythonDistribution]:

@@ -1,0 +1,102 @@
+"""What a conda prefix holds: conda's package records and every Python distribution on disk."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from lockstep.dist_paths import metadata_paths
+from lockstep.errors import InputError
+from lockstep.model import normalize_name
+
+CONDA_META = "conda-meta"
+UNKNOWN_INSTALLER = "unknown"
+
+
+@dataclass(frozen=True)
+class CondaRecord:
+    """One installed conda package, as conda-meta/<name>-<version>-<build>.json records it."""
+
+    name: str
+    version: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExpectedDistribution:
+    """A distribution a conda package installed: where its metadata should be, and its version."""
+
+    name: str
+    version: str
+    metadata_path: str
+    package: str
+
+
+@dataclass(frozen=True)
+class InstalledDistribution:
+    name: str
+    version: str
+    installer: str
+    metadata_path: str
+
+
+def conda_records(prefix: Path) -> list[CondaRecord]:
+    meta = prefix / CONDA_META
+    if not meta.is_dir():
+        raise InputError(f"{prefix}: not a conda prefix (no {CONDA_META}/); pass the env's path")
+    records = []
+    for path in sorted(meta.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            records.append(CondaRecord(data["name"], data["version"], tuple(data.get("files", ()))))
+        except (OSError, ValueError, KeyError) as error:
+            raise InputError(f"{path}: unreadable conda record ({error})") from None
+    return records
+
+
+def expected_distributions(records: list[CondaRecord]) -> list[ExpectedDistribution]:
+    expected = []
+    for record in records:
+        for found in metadata_paths(record.files).values():
+            expected.append(
+                ExpectedDistribution(
+                    name=normalize_name(found.name),
+                    version=found.version,
+                    metadata_path=found.path,
+                    package=record.name,
+                )
+            )
+    return sorted(expected, key=lambda item: (item.name, item.metadata_path))
+
+
+def site_packages_dirs(prefix: Path) -> list[Path]:
+    candidates = [*prefix.glob("lib/python3*/site-packages"), prefix / "Lib" / "site-packages"]
+    return sorted(path for path in candidates if path.is_dir())
+
+
+def installed_distributions(
+    prefix: Path, records: list[CondaRecord]
+) -> list[InstalledDistribution]:
+    """Every distribution on disk; conda's own files count as installed by conda."""
+    conda_paths = {path for record in records for path in metadata_paths(record.files)}
+    found = []
+    for site in site_packages_dirs(prefix):
+        for distribution in metadata.distributions(path=[str(site)]):
+            # importlib has no public accessor for a PathDistribution's metadata directory.
+            location = Path(str(distribution._path))  # type: ignore[attr-defined]
+            relative = location.relative_to(prefix).as_posix()
+            installer = (distribution.read_text("INSTALLER") or "").strip() or UNKNOWN_INSTALLER
+            if relative in conda_paths:
+                installer = "conda"
+            name = distribution.metadata["Name"] or location.name.split("-")[0]
+            found.append(
+                InstalledDistribution(
+                    name=normalize_name(name),
+                    version=distribution.version,
+                    installer=installer,
+                    metadata_path=relative,
+                )
+            )
+    return sorted(found, key=lambda item: (item.name, item.metadata_path))
