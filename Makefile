@@ -7,6 +7,89 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 MAKEFLAGS += --no-builtin-rules
 
+.PHONY: help
+help: ## Show this menu
+	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET [VARIABLE=value]\n\nTargets:\n"} \
+	  /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# ---------------------------------------------------------------- the image
+# Docker targets: each is one docker call (plus the tools image it needs).
+IMAGE ?= envreport
+TAG ?= latest
+DOCKER ?= docker
+# Extra flags for `docker build`, e.g. --platform linux/arm64 or --no-cache.
+BUILD_FLAGS ?=
+# Command for `make run`; empty runs the image's default (python -m envreport).
+CMD ?=
+TOOLS_IMAGE := $(IMAGE)-tools:$(TAG)
+DEV_IMAGE := $(IMAGE)-dev:$(TAG)
+RUNTIME_IMAGE := $(IMAGE):$(TAG)
+CACHE_VOLUME ?= $(IMAGE)-lockstep-cache
+REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LOCKFILE_DIGESTS = $(shell sha256sum conda-*.lock poetry.lock 2>/dev/null | awk '{printf "%s%s=sha256:%s", (NR > 1 ? "," : ""), $$2, $$1}')
+# -it only on a terminal, so CI and pipes work too.
+TTY_FLAGS := $(shell [ -t 0 ] && echo --interactive --tty)
+# The tools run as the host user: the lockfiles they write stay the user's.
+LOCKSTEP_RUN = $(DOCKER) run --rm $(TTY_FLAGS) --user "$$(id -u):$$(id -g)" --env HOME=/tmp \
+  --volume "$(CURDIR):/project" --volume "$(CACHE_VOLUME):/cache" $(TOOLS_IMAGE)
+LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
+
+.PHONY: .docker
+.docker:
+	@command -v $(DOCKER) >/dev/null 2>&1 || \
+	  { echo "make: '$(DOCKER)' not found: install Docker (https://docs.docker.com/get-docker/) and retry" >&2; exit 1; }
+	@$(DOCKER) info >/dev/null 2>&1 || \
+	  { echo "make: the Docker daemon does not answer ('$(DOCKER) info' failed): start Docker and retry" >&2; exit 1; }
+
+.PHONY: .tools-image
+.tools-image: .docker
+	DOCKER_BUILDKIT=1 $(DOCKER) build $(BUILD_FLAGS) --target tools --tag $(TOOLS_IMAGE) .
+
+.PHONY: build
+build: .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
+	$(LOCKSTEP_RUN) lockstep check --project /project
+	DOCKER_BUILDKIT=1 $(DOCKER) build $(BUILD_FLAGS) --target dev --tag $(DEV_IMAGE) .
+	DOCKER_BUILDKIT=1 $(DOCKER) build $(BUILD_FLAGS) --target runtime --tag $(RUNTIME_IMAGE) \
+	  --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS) .
+
+.PHONY: env-bootstrap
+env-bootstrap: env-update ## First lock of a fresh project (the same as env-update)
+
+.PHONY: env-update
+env-update: .tools-image ## Relock after editing environment.yml or pyproject.toml (all or nothing)
+	$(LOCKSTEP_RUN) lockstep lock --project /project
+
+.PHONY: env-upgrade
+env-upgrade: .tools-image ## Relock everything to the newest versions the specs allow
+	$(LOCKSTEP_RUN) lockstep lock --upgrade --project /project
+
+.PHONY: env-check
+env-check: .tools-image ## Offline: are the lockfiles fresh? (exit 1 naming what is stale)
+	$(LOCKSTEP_RUN) lockstep check --project /project
+
+.PHONY: shell
+shell: .docker ## Shell in the dev image, environment active, project at /project
+	$(DOCKER) run --rm $(TTY_FLAGS) --volume "$(CURDIR):/project" --workdir /project $(DEV_IMAGE) bash
+
+.PHONY: run
+run: .docker ## Run CMD in the runtime image (default: python -m envreport)
+	$(DOCKER) run --rm $(TTY_FLAGS) $(RUNTIME_IMAGE) $(CMD)
+
+.PHONY: test-image
+test-image: .docker ## Run the example package's tests with pytest in the dev image
+	$(DOCKER) run --rm --volume "$(CURDIR):/project:ro" --workdir /project $(DEV_IMAGE) \
+	  python -m pytest -p no:cacheprovider tests/envreport
+
+.PHONY: doctor
+doctor: .docker ## Table of every distribution in the runtime image: version, installer, conda pin
+	$(DOCKER) run --rm --volume "$(CURDIR):/project:ro" --env PYTHONPATH=/project/scripts/lockstep/src \
+	  $(RUNTIME_IMAGE) python -m lockstep doctor /opt/env --project /project
+
+.PHONY: clean
+clean: .docker ## Remove this project's images and its lockstep cache volume
+	$(DOCKER) image rm --force $(RUNTIME_IMAGE) $(DEV_IMAGE) $(TOOLS_IMAGE)
+	$(DOCKER) volume rm --force $(CACHE_VOLUME)
+
 # ---------------------------------------------------------------- host tests
 # `make test` needs Python 3.10+ and make only: it keeps two virtual
 # environments under .venvs/, rebuilt only when a pin file changes.
@@ -21,11 +104,6 @@ TEST_STAMP := $(TEST_VENV)/.installed
 POETRY_STAMP := $(POETRY_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
-
-.PHONY: help
-help: ## Show this menu
-	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET [VARIABLE=value]\n\nTargets:\n"} \
-	  /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: test
 test: $(TEST_STAMP) $(POETRY_STAMP) ## Run ruff, mypy and pytest on the host (no Docker needed)

@@ -1,0 +1,159 @@
+"""The Makefile: its menu, and what each Docker target would run (`make -n`, no engine needed)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.template.make import REPO_ROOT, make
+
+DOCKER_TARGETS = [
+    "build",
+    "env-bootstrap",
+    "env-update",
+    "env-upgrade",
+    "env-check",
+    "shell",
+    "run",
+    "test-image",
+    "doctor",
+    "clean",
+]
+
+
+def rule_targets() -> set[str]:
+    text = (REPO_ROOT / "Makefile").read_text()
+    return {
+        match
+        for match in re.findall(r"^([a-z][a-z0-9-]*):", text, flags=re.MULTILINE)
+        if not match.startswith(".")
+    }
+
+
+def test_help_is_the_default_and_lists_every_target() -> None:
+    """`make` alone prints the menu, and no public target is missing from it."""
+    result = make()
+
+    assert result.returncode == 0
+    listed = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert listed == rule_targets()
+    assert set(DOCKER_TARGETS) <= listed
+    assert {"help", "test"} <= listed
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the template's top level, so lockfile presence can vary per test."""
+    for name in ("Makefile", "environment.yml", "pyproject.toml"):
+        shutil.copy(REPO_ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def dry_run(project: Path, target: str, *variables: str) -> list[str]:
+    result = make("-n", target, *variables, cwd=project)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_env_update_runs_lockstep_in_the_tools_stage_as_the_host_user(project: Path) -> None:
+    """It builds the tools stage only, then runs lockstep lock with project and cache mounted."""
+    lines = dry_run(project, "env-update")
+
+    builds = [line for line in lines if " build " in line]
+    assert builds == [
+        "DOCKER_BUILDKIT=1 docker build  --target tools --tag envreport-tools:latest ."
+    ]
+    (run,) = [line for line in lines if " run " in line]
+    assert '--user "$(id -u):$(id -g)"' in run
+    assert f'--volume "{project}:/project"' in run
+    assert '--volume "envreport-lockstep-cache:/cache"' in run
+    assert run.endswith("envreport-tools:latest lockstep lock --project /project")
+
+
+def test_env_upgrade_and_check(project: Path) -> None:
+    """env-upgrade passes --upgrade; env-check runs the offline check."""
+    assert dry_run(project, "env-upgrade")[-1].endswith(
+        "lockstep lock --upgrade --project /project"
+    )
+    assert dry_run(project, "env-check")[-1].endswith("lockstep check --project /project")
+
+
+def test_build_without_lockfiles_bootstraps_first(project: Path) -> None:
+    """With no lockfiles, build locks before checking and building."""
+    lines = dry_run(project, "build")
+
+    commands = [line for line in lines if line.startswith(("docker", "DOCKER_BUILDKIT"))]
+    lock = next(i for i, line in enumerate(commands) if "lockstep lock" in line)
+    check = next(i for i, line in enumerate(commands) if "lockstep check" in line)
+    dev = next(i for i, line in enumerate(commands) if "--target dev" in line)
+    assert lock < check < dev
+
+
+def test_build_with_lockfiles_checks_then_builds_both_images(project: Path) -> None:
+    """With lockfiles, build checks them (stopping if stale) and builds dev and runtime."""
+    (project / "conda-linux-64.lock").write_text("x")
+    (project / "poetry.lock").write_text("y")
+
+    lines = dry_run(project, "build", "IMAGE=acme", "TAG=1.2")
+
+    assert not any("lockstep lock" in line for line in lines)
+    assert any(line.endswith("acme-tools:1.2 lockstep check --project /project") for line in lines)
+    assert any("--target dev --tag acme-dev:1.2 ." in line for line in lines)
+    runtime = next(i for i, line in enumerate(lines) if "--target runtime --tag acme:1.2" in line)
+    assert "--build-arg LOCKFILE_DIGESTS=conda-linux-64.lock=sha256:" in lines[runtime + 1]
+    assert ",poetry.lock=sha256:" in lines[runtime + 1]
+
+
+def test_shell_run_test_image_doctor_and_clean(project: Path) -> None:
+    """The other targets use the right image, mounts and variables."""
+    (shell,) = [line for line in dry_run(project, "shell") if " run " in line]
+    assert shell.endswith("--workdir /project envreport-dev:latest bash")
+    assert "--tty" not in shell  # no terminal under pytest
+
+    (run,) = [line for line in dry_run(project, "run", "CMD=python -V") if " run " in line]
+    assert run.endswith("envreport:latest python -V")
+
+    test_image = " ".join(dry_run(project, "test-image"))
+    assert "envreport-dev:latest" in test_image
+    assert "python -m pytest -p no:cacheprovider tests/envreport" in test_image
+
+    doctor = " ".join(dry_run(project, "doctor"))
+    assert "--env PYTHONPATH=/project/scripts/lockstep/src" in doctor
+    assert "envreport:latest python -m lockstep doctor /opt/env --project /project" in doctor
+
+    clean = dry_run(project, "clean")
+    assert any("image rm --force envreport:latest envreport-dev:latest" in line for line in clean)
+    assert any("volume rm --force envreport-lockstep-cache" in line for line in clean)
+
+
+@pytest.mark.parametrize("target", DOCKER_TARGETS)
+def test_without_docker_every_docker_target_stops_with_one_line(project: Path, target: str) -> None:
+    """With no docker binary, each Docker target fails with one line saying what to install."""
+    result = make(target, "DOCKER=/nonexistent/docker", cwd=project)
+
+    assert result.returncode != 0
+    messages = [line for line in result.stderr.splitlines() if line.startswith("make: '")]
+    assert messages == [
+        "make: '/nonexistent/docker' not found: install Docker "
+        "(https://docs.docker.com/get-docker/) and retry"
+    ]
+
+
+def test_a_daemon_that_does_not_answer_stops_with_one_line(project: Path, tmp_path: Path) -> None:
+    """With a docker client whose daemon is down, build stops before any docker build.
+
+    The client is a stand-in script at the process boundary: `info` fails, anything else is logged.
+    """
+    log = tmp_path / "docker-calls"
+    fake = tmp_path / "docker"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {log}\n[ "$1" = info ] && exit 1\nexit 0\n')
+    fake.chmod(0o755)
+
+    result = make("build", f"DOCKER={fake}", cwd=project)
+
+    assert result.returncode != 0
+    assert "the Docker daemon does not answer" in result.stderr
+    assert log.read_text().splitlines() == ["info"]
