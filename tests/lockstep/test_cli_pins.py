@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from lockstep.platforms import PLATFORM_MARKERS
-
 from tests.support.conda_packages import (
     DistSpec,
     PackageSpec,

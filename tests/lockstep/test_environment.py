@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from lockstep.environment import load_environment
 from lockstep.errors import InputError
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from lockstep.errors import InputError
 from lockstep.explicit import read_explicit_lockfile
-
 from tests.support.conda_packages import explicit_lockfile_text
 
 MD5 = "0123456789abcdef0123456789abcdef"

@@ -11,12 +11,12 @@ from conda_lock.content_hash import backwards_compatible_content_hashes
 from conda_lock.lookup import DEFAULT_MAPPING_URL
 from conda_lock.src_parser import make_lock_spec
 from conda_lock.virtual_package import default_virtual_package_repodata
+
 from lockstep._toml import tomllib
 from lockstep.freshness import check_project, poetry_content_hash
 from lockstep.input_hash import conda_input_hashes
 from lockstep.model import Pin
 from lockstep.pyproject import file_digest, render_generated_sections
-
 from tests.lockstep.lock_scenario import REPO_ROOT
 from tests.support.conda_packages import explicit_lockfile_text
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from lockstep.errors import FetchError
 from lockstep.index import missing_from_index
 from lockstep.model import Pin
-
 from tests.support.http_server import LoopbackServer, serving
 
 

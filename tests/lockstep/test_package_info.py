@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from lockstep.errors import FetchError
 from lockstep.explicit import ExplicitLockfile, LockedPackage
 from lockstep.model import PythonDistribution
 from lockstep.package_info import distributions_by_platform
-
 from tests.support.conda_packages import DistSpec, PackageSpec, build_package, md5_of
 from tests.support.http_server import LoopbackServer
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from lockstep.errors import InputError
 from lockstep.model import Pin, PythonDistribution
 from lockstep.pins import derive_pins, pins_for_lockfiles
 from lockstep.platforms import PLATFORM_MARKERS
-
 from tests.support.conda_packages import write_explicit_lockfile
 
 X86 = PLATFORM_MARKERS["linux-64"]

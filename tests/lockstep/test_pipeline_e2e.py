@@ -7,9 +7,9 @@ package metadata, the index check and `poetry lock` are real and reach PyPI.
 from __future__ import annotations
 
 import pytest
+
 from lockstep._toml import tomllib
 from lockstep.platforms import PLATFORM_MARKERS
-
 from tests.lockstep.lock_scenario import CONDA_ONLY_DIST, LockScenario, tree_digest
 
 pytestmark = pytest.mark.network

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from lockstep.prefix.verify import verify_prefix
-
 from tests.lockstep.prefixes import SITE, add_conda_package, add_dist
 
 LOCKSTEP_SRC = Path(__file__).resolve().parents[2] / "scripts" / "lockstep" / "src"

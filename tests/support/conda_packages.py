@@ -108,7 +108,9 @@ def build_package(spec: PackageSpec, out_dir: Path) -> Path:
         str(path.relative_to(staging)) for path in sorted(staging.rglob("*")) if path.is_file()
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
-    cph.create(str(staging), file_list, spec.filename, out_folder=str(out_dir))
+    # A fast zstd level: the payload is random anyway, and tests build many packages.
+    options = {"compression_level": 3} if spec.extension == ".conda" else {}
+    cph.create(str(staging), file_list, spec.filename, out_folder=str(out_dir), **options)
     _remove_tree(staging)
     return out_dir / spec.filename
 

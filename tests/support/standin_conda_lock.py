@@ -44,7 +44,6 @@ def main(argv: list[str]) -> int:
         return 1
 
     from lockstep.input_hash import conda_input_hashes
-
     from tests.support.conda_packages import explicit_lockfile_text
 
     hashes = conda_input_hashes(Path(args.file), args.platform)
