@@ -1,0 +1,29 @@
+"""README.md and the Makefile agree: every command it shows exists, every target is documented."""
+
+from __future__ import annotations
+
+import re
+
+from tests.template.make import REPO_ROOT
+from tests.template.test_makefile import rule_targets
+
+README = (REPO_ROOT / "README.md").read_text()
+
+
+def test_every_make_command_in_the_readme_exists() -> None:
+    """Each `make X` the README mentions is a Makefile target."""
+    mentioned = set(re.findall(r"make ([a-z][a-z-]+)", README))
+    assert mentioned
+    assert mentioned <= rule_targets()
+
+
+def test_every_target_is_in_the_readme_table() -> None:
+    """Each public target has a row in the README's table of targets."""
+    rows = set(re.findall(r"^\| `([a-z-]+)` \|", README, flags=re.MULTILINE))
+    assert rule_targets() <= rows
+
+
+def test_every_lockstep_subcommand_is_documented() -> None:
+    """Each lockstep subcommand has a row in the README."""
+    for command in ("lock", "check", "pins", "verify", "doctor"):
+        assert f"| `lockstep {command}" in README, command
