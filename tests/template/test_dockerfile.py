@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from tests.template.make import REPO_ROOT
-
-TOOLS_BIN = Path(sys.executable).parent
+from tests.template.make import REPO_ROOT, run_tool
 
 
 def stages() -> dict[str, list[dict[str, Any]]]:
@@ -92,18 +87,14 @@ def test_versions_are_set_once_before_the_first_from() -> None:
     assert "poetry==" not in text and "conda-lock==" not in text
 
 
-def _lint(command: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO_ROOT)
-
-
 def test_hadolint_is_clean() -> None:
     """hadolint (pinned in requirements/test.txt) finds nothing in the Dockerfile."""
-    result = _lint([str(TOOLS_BIN / "hadolint"), "Dockerfile"])
+    result = run_tool("hadolint", "Dockerfile")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (REPO_ROOT / "docker").glob("*.sh")))
 def test_shellcheck_is_clean(script: str) -> None:
     """shellcheck finds nothing in the image's shell scripts."""
-    result = _lint([str(TOOLS_BIN / "shellcheck"), f"docker/{script}"])
+    result = run_tool("shellcheck", f"docker/{script}")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,42 +3,21 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-from tests.template.make import REPO_ROOT
+from tests.template.make import REPO_ROOT, run_tool
 
-TOOLS_BIN = Path(sys.executable).parent
 WORKFLOW = ".github/workflows/image.yml"
 
 
 def test_workflow_matches_githubs_schema() -> None:
     """check-jsonschema's built-in GitHub workflow schema accepts it."""
-    result = subprocess.run(
-        [
-            str(TOOLS_BIN / "check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            WORKFLOW,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO_ROOT,
-    )
+    result = run_tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", WORKFLOW)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_zizmor_finds_nothing_medium_or_worse() -> None:
     """zizmor (offline audits) reports no finding of medium or high severity."""
-    result = subprocess.run(
-        [str(TOOLS_BIN / "zizmor"), "--offline", "--min-severity", "medium", WORKFLOW],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO_ROOT,
-    )
+    result = run_tool("zizmor", "--offline", "--min-severity", "medium", WORKFLOW)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
