@@ -47,26 +47,27 @@ FROM tools AS env
 ARG TARGETARCH
 ARG ENV_PREFIX
 # Lockfiles before sources: editing src/ reuses every layer up to `COPY src`.
+# Package caches are the tools' (XDG_CACHE_HOME, CONDA_PKGS_DIRS), as cache mounts.
 COPY conda-*.lock /tmp/locks/
 COPY docker/_install_conda_env.sh /usr/local/bin/
-RUN --mount=type=cache,target=/opt/conda/pkgs,sharing=locked \
+RUN --mount=type=cache,target=/cache/conda-pkgs,sharing=locked \
     _install_conda_env.sh "${TARGETARCH}" /tmp/locks "${ENV_PREFIX}"
 COPY pyproject.toml poetry.lock /tmp/project/
 COPY docker/_pip_install_group.sh /usr/local/bin/
-RUN --mount=type=cache,target=/root/.cache/pip \
+RUN --mount=type=cache,target=/cache/pip \
     _pip_install_group.sh main /tmp/project "${ENV_PREFIX}"
 COPY README.md /tmp/project/
 COPY src /tmp/project/src
 # The project itself, then the check that pip replaced nothing conda installed.
-RUN --mount=type=cache,target=/root/.cache/pip \
-    "${ENV_PREFIX}/bin/python" -m pip install --no-deps --no-cache-dir /tmp/project \
+RUN --mount=type=cache,target=/cache/pip \
+    "${ENV_PREFIX}/bin/python" -m pip install --no-deps /tmp/project \
     && PYTHONPATH=/opt/lockstep-src/src "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
 
 # ---------------------------------------------------------------- dev
 # env plus the dev group: `make shell`, `make test-image`.
 FROM env AS dev
 ARG ENV_PREFIX
-RUN --mount=type=cache,target=/root/.cache/pip \
+RUN --mount=type=cache,target=/cache/pip \
     _pip_install_group.sh dev /tmp/project "${ENV_PREFIX}" \
     && PYTHONPATH=/opt/lockstep-src/src "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
 COPY docker/_entrypoint.sh /usr/local/bin/

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -54,6 +55,17 @@ def test_package_caches_are_cache_mounts() -> None:
             value = instruction["value"]
             if instruction["instruction"] == "RUN" and ("micromamba" in value or "pip" in value):
                 assert "--mount=type=cache" in value, value
+
+
+def test_cache_mounts_are_where_the_tools_cache() -> None:
+    """In env and dev, cache mounts sit where XDG_CACHE_HOME and CONDA_PKGS_DIRS point."""
+    tools_env = " ".join(i["value"] for i in stages()["tools"] if i["instruction"] == "ENV")
+    assert "XDG_CACHE_HOME=/cache" in tools_env
+    assert "CONDA_PKGS_DIRS=/cache/conda-pkgs" in tools_env
+    for name in ("env", "dev"):
+        for instruction in stages()[name]:
+            targets = re.findall(r"--mount=type=cache,target=([^, ]+)", instruction["value"])
+            assert set(targets) <= {"/cache/pip", "/cache/conda-pkgs"}, instruction["value"]
 
 
 def test_runtime_is_slim_non_root_and_has_no_package_manager() -> None:

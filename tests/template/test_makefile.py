@@ -157,3 +157,12 @@ def test_a_daemon_that_does_not_answer_stops_with_one_line(project: Path, tmp_pa
     assert result.returncode != 0
     assert "the Docker daemon does not answer" in result.stderr
     assert log.read_text().splitlines() == ["info"]
+
+
+def test_a_second_make_test_reinstalls_nothing() -> None:
+    """With no pin file changed, both test environments are up to date (`make -q` says so)."""
+    stamps = [".venvs/test/.installed", ".venvs/poetry/.installed"]
+    if not all((REPO_ROOT / stamp).exists() for stamp in stamps):
+        pytest.skip("the environments exist only under `make test`")
+
+    assert make("-q", *stamps).returncode == 0
