@@ -49,11 +49,11 @@ ARG ENV_PREFIX
 # Lockfiles before sources: editing src/ reuses every layer up to `COPY src`.
 # Package caches are the tools' (XDG_CACHE_HOME, CONDA_PKGS_DIRS), as cache mounts.
 COPY conda-*.lock /tmp/locks/
-COPY docker/_install_conda_env.sh /usr/local/bin/
+COPY --chmod=755 docker/_install_conda_env.sh /usr/local/bin/
 RUN --mount=type=cache,target=/cache/conda-pkgs,sharing=locked \
     _install_conda_env.sh "${TARGETARCH}" /tmp/locks "${ENV_PREFIX}"
 COPY pyproject.toml poetry.lock /tmp/project/
-COPY docker/_pip_install_group.sh /usr/local/bin/
+COPY --chmod=755 docker/_pip_install_group.sh /usr/local/bin/
 RUN --mount=type=cache,target=/cache/pip \
     _pip_install_group.sh main /tmp/project "${ENV_PREFIX}"
 COPY README.md /tmp/project/
@@ -70,8 +70,9 @@ ARG ENV_PREFIX
 RUN --mount=type=cache,target=/cache/pip \
     _pip_install_group.sh dev /tmp/project "${ENV_PREFIX}" \
     && PYTHONPATH=/opt/lockstep-src/src "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
-COPY docker/_entrypoint.sh /usr/local/bin/
-ENTRYPOINT ["/usr/local/bin/_entrypoint.sh"]
+# Named apart from the micromamba base image's own _entrypoint.sh.
+COPY --chmod=755 docker/_env_entrypoint.sh /usr/local/bin/
+ENTRYPOINT ["/usr/local/bin/_env_entrypoint.sh"]
 CMD ["bash"]
 
 # ---------------------------------------------------------------- runtime
@@ -88,8 +89,8 @@ RUN useradd --uid "${APP_UID}" --create-home --shell /bin/bash app
 # Same path as in env: conda environments are not relocatable.
 COPY --from=env ${ENV_PREFIX} ${ENV_PREFIX}
 COPY --from=env /usr/local/bin/_activate_env.sh /usr/local/bin/
-COPY --chmod=755 docker/_entrypoint.sh /usr/local/bin/
+COPY --chmod=755 docker/_env_entrypoint.sh /usr/local/bin/
 USER ${APP_UID}
 WORKDIR /home/app
-ENTRYPOINT ["/usr/local/bin/_entrypoint.sh"]
+ENTRYPOINT ["/usr/local/bin/_env_entrypoint.sh"]
 CMD ["python", "-m", "envreport"]

@@ -18,5 +18,5 @@ if [ ! -f "$lockfile" ]; then
 fi
 
 micromamba create --yes --prefix "$prefix" --file "$lockfile"
-env -i PATH=/usr/bin:/bin /bin/micromamba shell activate --prefix "$prefix" --shell bash \
+env -i PATH=/usr/bin:/bin MAMBA_ROOT_PREFIX=/opt/conda /bin/micromamba shell activate --prefix "$prefix" --shell bash \
   > /usr/local/bin/_activate_env.sh

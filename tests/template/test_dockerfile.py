@@ -87,7 +87,7 @@ def test_runtime_is_slim_non_root_and_has_no_package_manager() -> None:
     assert "org.opencontainers.image.revision" in labels
     assert "LOCKFILE_DIGESTS" in labels
     entrypoint = [i["value"] for i in runtime if i["instruction"] == "ENTRYPOINT"]
-    assert entrypoint == ['["/usr/local/bin/_entrypoint.sh"]']
+    assert entrypoint == ['["/usr/local/bin/_env_entrypoint.sh"]']
 
 
 def test_versions_are_set_once_before_the_first_from() -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.template.make import REPO_ROOT
 
-ENTRYPOINT = REPO_ROOT / "docker" / "_entrypoint.sh"
+ENTRYPOINT = REPO_ROOT / "docker" / "_env_entrypoint.sh"
 
 
 @pytest.fixture
