@@ -8,6 +8,7 @@ import pytest
 
 from lockstep.environment import load_environment
 from lockstep.errors import InputError
+from lockstep.pyproject import read_pyproject, requires_python
 
 VALID = """\
 channels: [conda-forge]
@@ -98,3 +99,14 @@ def test_missing_file(tmp_path: Path) -> None:
     """It names the missing file."""
     with pytest.raises(InputError, match=r"environment\.yml: not found"):
         load_environment(tmp_path / "environment.yml", requires_python=None)
+
+
+def test_the_templates_own_files_agree() -> None:
+    """The template's environment.yml validates against its own pyproject.toml."""
+    root = Path(__file__).resolve().parents[2]
+    pyproject = read_pyproject(root / "pyproject.toml")
+
+    spec = load_environment(root / "environment.yml", requires_python=requires_python(pyproject))
+
+    assert spec.platforms == ("linux-64", "linux-aarch64")
+    assert spec.python_spec == "3.12.*"
