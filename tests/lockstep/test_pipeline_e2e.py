@@ -82,3 +82,34 @@ def test_check_names_drift_after_editing_inputs(scenario: LockScenario) -> None:
     assert "stale: conda-linux-aarch64.lock: environment.yml changed" in check.stdout
     assert "stale: poetry.lock: pyproject.toml changed" in check.stdout
     assert "make env-update" in check.stdout
+
+
+def test_upgrade_resolves_again_and_regenerates_the_poetry_lock(scenario: LockScenario) -> None:
+    """With --upgrade it solves fresh lockfiles again and runs `poetry lock --regenerate`."""
+    assert scenario.lockstep("lock").returncode == 0
+
+    upgraded = scenario.lockstep("lock", "--upgrade")
+
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert scenario.solve_calls() == 2
+    poetry_command = next(
+        line for line in upgraded.stderr.splitlines() if " lock --no-interaction" in line
+    )
+    assert poetry_command.endswith("--regenerate")
+
+
+def test_dropping_a_platform_removes_its_lockfile_and_markers(scenario: LockScenario) -> None:
+    """It deletes the lockfile of a platform no longer listed and pins without markers."""
+    assert scenario.lockstep("lock").returncode == 0
+    environment = scenario.project / "environment.yml"
+    environment.write_text(environment.read_text().replace("  - linux-aarch64\n", ""))
+
+    result = scenario.lockstep("lock")
+
+    assert result.returncode == 0, result.stderr
+    assert not (scenario.project / "conda-linux-aarch64.lock").exists()
+    assert "conda-linux-aarch64.lock (removed)" in result.stderr
+    data = tomllib.loads((scenario.project / "pyproject.toml").read_text())
+    assert data["tool"]["poetry"]["group"]["conda"]["dependencies"]["msgpack"] == "==1.1.0"
+    assert list(data["tool"]["lockstep"]["lockfiles"]) == ["conda-linux-64.lock"]
+    assert scenario.lockstep("check").returncode == 0
