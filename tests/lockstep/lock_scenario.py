@@ -23,6 +23,7 @@ from tests.support.http_server import LoopbackServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STANDIN = REPO_ROOT / "tests" / "support" / "standin_conda_lock.py"
+STANDIN_MICROMAMBA = REPO_ROOT / "tests" / "support" / "standin_micromamba.py"
 
 ENVIRONMENT_YML = """\
 # The demo project's conda side.
@@ -121,6 +122,13 @@ class LockScenario:
         path = self.bin_dir / name
         path.write_text(f"#!/bin/sh\n{body}\n")
         path.chmod(0o755)
+
+    def add_standin_micromamba(self) -> Path:
+        """Put a micromamba stand-in (process boundary) on PATH; returns its call log."""
+        log = self.root / "micromamba-calls.jsonl"
+        command = f'exec "{sys.executable}" "{STANDIN_MICROMAMBA}" "$@"'
+        self._shim("micromamba", f'LOCKSTEP_STANDIN_MICROMAMBA_LOG="{log}" {command}')
+        return log
 
     def hang_poetry(self) -> None:
         """Replace Poetry with a shim that hangs (a stand-in at the process boundary)."""

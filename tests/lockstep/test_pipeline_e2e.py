@@ -6,6 +6,8 @@ package metadata, the index check and `poetry lock` are real and reach PyPI.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lockstep._toml import tomllib
@@ -113,3 +115,27 @@ def test_dropping_a_platform_removes_its_lockfile_and_markers(scenario: LockScen
     assert data["tool"]["poetry"]["group"]["conda"]["dependencies"]["msgpack"] == "==1.1.0"
     assert list(data["tool"]["lockstep"]["lockfiles"]) == ["conda-linux-64.lock"]
     assert scenario.lockstep("check").returncode == 0
+
+
+def test_poetry_locks_on_a_python_made_for_environment_yml(scenario: LockScenario) -> None:
+    """With a conda solver configured, Poetry runs on a Python created for environment.yml's spec.
+
+    micromamba is a stand-in at the process boundary (conda-forge is unreachable): it records
+    the call and creates a real venv. Poetry takes it through CONDA_PREFIX, so it creates no
+    virtualenv of its own.
+    """
+    log = scenario.add_standin_micromamba()
+    extra = {
+        "LOCKSTEP_CONDA_EXE": str(scenario.bin_dir / "micromamba"),
+        "POETRY_CACHE_DIR": str(scenario.root / "poetry-cache"),
+    }
+
+    first = scenario.lockstep("lock", **extra)
+    second = scenario.lockstep("lock", **extra)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    (call,) = [json.loads(line) for line in log.read_text().splitlines()]
+    assert call[:3] == ["create", "--yes", "--prefix"]
+    assert call[4:] == ["--override-channels", "--channel", "conda-forge", "python=3.11.*"]
+    assert not list((scenario.root / "poetry-cache").glob("virtualenvs/*"))

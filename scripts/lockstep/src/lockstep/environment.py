@@ -30,6 +30,7 @@ class EnvironmentSpec:
     path: Path
     platforms: tuple[str, ...]
     python_spec: str
+    channels: tuple[str, ...] = ()
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -111,4 +112,7 @@ def load_environment(path: Path, *, requires_python: str | None) -> EnvironmentS
     python_spec = _python_spec(path, platforms)
     if requires_python is not None:
         _check_python_agrees(path, python_spec, requires_python)
-    return EnvironmentSpec(path=path, platforms=platforms, python_spec=python_spec)
+    channels = tuple(str(channel) for channel in data.get("channels") or ())
+    return EnvironmentSpec(
+        path=path, platforms=platforms, python_spec=python_spec, channels=channels
+    )

@@ -9,7 +9,6 @@ swap the changed files in. Any failure before the swap changes no file.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from lockstep.input_hash import conda_input_hashes
 from lockstep.model import Pin
 from lockstep.package_info import distributions_by_platform
 from lockstep.pins import derive_pins
+from lockstep.poetry_python import poetry_python_prefix
 from lockstep.progress import Progress
 from lockstep.project import CONDA_LOCK_TEMPLATE, ProjectFiles, conda_lock_name
 from lockstep.pyproject import (
@@ -35,8 +35,6 @@ from lockstep.runner import clean_environment, find_tool, run_tool
 from lockstep.staging import Staging, run_lock
 
 STEPS = 6
-# Set to the micromamba (or conda/mamba) executable conda-lock should solve with.
-CONDA_EXE_VARIABLE = "LOCKSTEP_CONDA_EXE"
 # Poetry would otherwise pick the caller's environment (VIRTUAL_ENV, then CONDA_PREFIX).
 POETRY_ENVIRONMENT_VARIABLES = ("VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV")
 
@@ -61,7 +59,7 @@ def solve_conda(files: ProjectFiles, platforms: Sequence[str]) -> None:
     for platform in platforms:
         command += ["--platform", platform]
     command += ["--filename-template", CONDA_LOCK_TEMPLATE]
-    conda_exe = os.environ.get(CONDA_EXE_VARIABLE)
+    conda_exe = settings.conda_exe()
     if conda_exe:
         command += ["--conda", conda_exe]
     run_tool(command, cwd=files.root)
@@ -74,12 +72,15 @@ def remove_unlisted_lockfiles(files: ProjectFiles, environment: EnvironmentSpec)
             path.unlink()
 
 
-def poetry_lock(files: ProjectFiles, *, upgrade: bool) -> None:
+def poetry_lock(files: ProjectFiles, *, upgrade: bool, python_prefix: Path | None) -> None:
     poetry = find_tool("poetry", hint="run lockstep in the tools image (make env-update)")
     command = [poetry, "lock", "--no-interaction", "--directory", str(files.root)]
     if upgrade:
         command.append("--regenerate")
-    run_tool(command, cwd=files.root, env=clean_environment(POETRY_ENVIRONMENT_VARIABLES))
+    env = clean_environment(POETRY_ENVIRONMENT_VARIABLES)
+    if python_prefix is not None:
+        env["CONDA_PREFIX"] = str(python_prefix)
+    run_tool(command, cwd=files.root, env=env)
 
 
 def _report(message: str) -> None:
@@ -120,7 +121,10 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
             for pin in sorted(left_out):
                 _report(f"left out: {pin} (not on {index_url})")
             with progress.step("poetry lock"):
-                poetry_lock(files, upgrade=upgrade)
+                python_prefix = poetry_python_prefix(
+                    environment, cache_dir=cache_dir or settings.cache_dir(), workdir=files.root
+                )
+                poetry_lock(files, upgrade=upgrade, python_prefix=python_prefix)
             with progress.step("swap the new files in"):
                 changed = staging.commit()
     summary = ", ".join(changed) if changed else "nothing changed"

@@ -22,6 +22,11 @@ def cache_dir() -> Path:
     return base / "lockstep"
 
 
+def conda_exe() -> str | None:
+    """The conda-compatible solver (micromamba in the tools image), from LOCKSTEP_CONDA_EXE."""
+    return os.environ.get("LOCKSTEP_CONDA_EXE") or None
+
+
 def fetch_timeout() -> float:
     """Seconds to wait for one package-metadata or index request (LOCKSTEP_FETCH_TIMEOUT)."""
     return float(os.environ.get("LOCKSTEP_FETCH_TIMEOUT", DEFAULT_FETCH_TIMEOUT_SECONDS))
