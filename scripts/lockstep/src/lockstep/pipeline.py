@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lockstep import settings
 from lockstep.environment import EnvironmentSpec, load_environment
-from lockstep.explicit import read_explicit_lockfile
+from lockstep.explicit import ExplicitLockfile, read_explicit_lockfile
 from lockstep.index import missing_from_index
 from lockstep.input_hash import conda_input_hashes
 from lockstep.model import Pin
@@ -83,6 +83,16 @@ def poetry_lock(files: ProjectFiles, *, upgrade: bool, python_prefix: Path | Non
     run_tool(command, cwd=files.root, env=env)
 
 
+def pins_on_index(
+    lockfiles: Sequence[ExplicitLockfile], *, index_url: str, cache_dir: Path | None
+) -> tuple[list[Pin], list[Pin]]:
+    """The pins derived from the lockfiles, split into those the index has and the rest."""
+    timeout = settings.fetch_timeout()
+    pins = derive_pins(distributions_by_platform(lockfiles, cache_dir=cache_dir, timeout=timeout))
+    left_out = missing_from_index(pins, index_url=index_url, timeout=timeout)
+    return [pin for pin in pins if pin not in left_out], left_out
+
+
 def _report(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -109,16 +119,11 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
                 lockfiles = [
                     read_explicit_lockfile(files.conda_lock(p)) for p in environment.platforms
                 ]
-                timeout = settings.fetch_timeout()
-                pins = derive_pins(
-                    distributions_by_platform(lockfiles, cache_dir=cache_dir, timeout=timeout)
-                )
                 index_url = primary_index_url(pyproject)
-                left_out = set(missing_from_index(pins, index_url=index_url, timeout=timeout))
-            kept = [pin for pin in pins if pin not in left_out]
+                kept, left_out = pins_on_index(lockfiles, index_url=index_url, cache_dir=cache_dir)
             with progress.step(f"pin {len(kept)} distributions in the conda group"):
                 _write_pins(files, kept, lockfiles=[lock.path for lock in lockfiles])
-            for pin in sorted(left_out):
+            for pin in left_out:
                 _report(f"left out: {pin} (not on {index_url})")
             with progress.step("poetry lock"):
                 python_prefix = poetry_python_prefix(
