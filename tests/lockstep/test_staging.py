@@ -1,0 +1,49 @@
+"""The transaction's parts: the signal-safe swap and the staging copy."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from lockstep.project import ProjectFiles
+from lockstep.staging import Staging, deferred_signals
+
+
+def test_ctrl_c_during_the_swap_waits_until_it_is_done() -> None:
+    """A SIGINT inside the swap is held back and raised only once the block completes."""
+    finished = []
+    with pytest.raises(KeyboardInterrupt), deferred_signals():
+        os.kill(os.getpid(), signal.SIGINT)
+        finished.append("swap")
+    assert finished == ["swap"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_commit_swaps_changed_files_only_and_removes_dropped_lockfiles(tmp_path: Path) -> None:
+    """It replaces changed outputs, leaves unchanged ones untouched and drops old lockfiles."""
+    project = ProjectFiles(tmp_path)
+    (tmp_path / "environment.yml").write_text("env\n")
+    (tmp_path / "pyproject.toml").write_text("old\n")
+    (tmp_path / "poetry.lock").write_text("same\n")
+    (tmp_path / "conda-osx-64.lock").write_text("dropped\n")
+    unchanged_mtime = (tmp_path / "poetry.lock").stat().st_mtime_ns
+
+    with Staging(project) as staging:
+        (staging.root / "pyproject.toml").write_text("new\n")
+        (staging.root / "conda-osx-64.lock").unlink()
+        (staging.root / "conda-linux-64.lock").write_text("created\n")
+        changed = staging.commit()
+
+    assert changed == ["conda-linux-64.lock", "pyproject.toml", "conda-osx-64.lock (removed)"]
+    assert (tmp_path / "pyproject.toml").read_text() == "new\n"
+    assert (tmp_path / "poetry.lock").stat().st_mtime_ns == unchanged_mtime
+    assert not (tmp_path / "conda-osx-64.lock").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "conda-linux-64.lock",
+        "environment.yml",
+        "poetry.lock",
+        "pyproject.toml",
+    ]
