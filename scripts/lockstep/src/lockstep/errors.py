@@ -24,10 +24,6 @@ class InputError(LockstepError):
     exit_code = EXIT_BAD_INPUT
 
 
-class StaleError(LockstepError):
-    """Lockfiles do not match their inputs."""
-
-
 class StepError(LockstepError):
     """A pipeline step (solve, fetch, poetry lock) failed."""
 

@@ -39,10 +39,6 @@ class LockedPackage:
             return f"md5-{self.md5}"
         return "url-" + hashlib.sha256(self.url.encode()).hexdigest()
 
-    @property
-    def filename(self) -> str:
-        return self.url.rsplit("/", 1)[-1]
-
 
 @dataclass(frozen=True)
 class ExplicitLockfile:
