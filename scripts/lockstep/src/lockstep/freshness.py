@@ -58,7 +58,8 @@ def poetry_content_hash(pyproject: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Staleness]:
+def conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Staleness]:
+    """The conda lockfiles whose `# input_hash:` differs from conda-lock's for environment.yml."""
     stale = []
     expected = conda_input_hashes(files.environment, platforms)
     for platform in platforms:
@@ -113,7 +114,7 @@ def check_project(project: Path) -> list[Staleness]:
     pyproject = read_pyproject(files.pyproject)
     environment = load_environment(files.environment, requires_python=requires_python(pyproject))
     return [
-        *_conda_staleness(files, environment.platforms),
+        *conda_staleness(files, environment.platforms),
         *_digest_staleness(files, environment.platforms, pyproject),
         *_poetry_staleness(files, pyproject),
     ]

@@ -26,8 +26,13 @@ def conda_input_hashes(environment: Path, platforms: Sequence[str]) -> dict[str,
             platform_overrides=list(platforms),
             mapping_url=DEFAULT_MAPPING_URL,
         )
-        with default_virtual_package_repodata(cuda_version="default") as repodata:
-            hashes: dict[str, str] = compute_content_hashes(spec, repodata)
+        # The repodata object itself is hashed: its `__enter__` returns None
+        # (conda-lock enters it only to set CONDA_OVERRIDE_* variables), so
+        # `with ... as repodata` would hash without the virtual packages and
+        # match no lockfile conda-lock ever wrote.
+        virtual_packages = default_virtual_package_repodata(cuda_version="default")
+        with virtual_packages:
+            hashes: dict[str, str] = compute_content_hashes(spec, virtual_packages)
     except Exception as error:  # conda-lock raises many kinds; all mean bad input here
         raise InputError(f"{environment}: conda-lock cannot parse it ({error})") from None
     return hashes
