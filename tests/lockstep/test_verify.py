@@ -105,3 +105,25 @@ def test_runs_with_the_prefix_python_and_the_standard_library_only(prefix: Path)
 
     assert result.returncode == 1, result.stderr
     assert "numpy is installed 2 times" in result.stderr
+
+
+def test_pip_check_sees_the_prefix_not_lockstep_s_own_path(prefix: Path, tmp_path: Path) -> None:
+    """It ignores what PYTHONPATH adds: the image build runs it with lockstep's source there.
+
+    A `pip install` of lockstep leaves `lockstep.egg-info` beside that source, whose
+    requirements (conda-lock, ...) are not in the prefix; `pip check` must not see it.
+    """
+    add_conda_package(prefix, "numpy", "2.1.3", [("numpy", "2.1.3")])
+    source = tmp_path / "lockstep-src"
+    shutil.copytree(LOCKSTEP_SRC / "lockstep", source / "lockstep")
+    egg_info = source / "lockstep.egg-info"
+    egg_info.mkdir()
+    (egg_info / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: lockstep\nVersion: 0.1.0\n")
+    (egg_info / "requires.txt").write_text("conda-lock<4.1,>=4.0.3\n")
+
+    result = _run(
+        [str(prefix / "bin" / "python"), "-m", "lockstep", "verify", str(prefix)],
+        PYTHONPATH=str(source),
+    )
+
+    assert result.returncode == 0, result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -24,12 +25,30 @@ def _python_of(prefix: Path) -> Path | None:
     return None
 
 
+# What would make `pip check` see more than the prefix: lockstep's own source
+# put on PYTHONPATH to run this very check (with its build's egg-info beside it),
+# another Python's home, or the user's site-packages.
+_FOREIGN_PATH_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE")
+
+
+def _prefix_only_environment() -> dict[str, str]:
+    environment = {
+        key: value for key, value in os.environ.items() if key not in _FOREIGN_PATH_VARIABLES
+    }
+    environment["PYTHONNOUSERSITE"] = "1"
+    return environment
+
+
 def pip_check_problems(prefix: Path) -> list[str]:
     python = _python_of(prefix)
     if python is None:
         return [f"no python in {prefix}: cannot run `pip check`"]
     result = subprocess.run(
-        [str(python), "-m", "pip", "check"], capture_output=True, text=True, check=False
+        [str(python), "-m", "pip", "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_prefix_only_environment(),
     )
     if result.returncode == 0:
         return []
