@@ -1,12 +1,17 @@
-# Stages: tools -> env -> dev | runtime. `make build` drives them; see README.md.
+# Stages: tools -> requirements, wheels -> deps -> env -> runtime; deps -> dev.
+# `make build` drives them; see README.md.
 
 # Base images and versions: the one place each is set.
 # micromamba 2.5.0: conda-lock 4.0.x cannot solve with micromamba 2.6.x.
 ARG MICROMAMBA_IMAGE=mambaorg/micromamba:2.5.0-debian12-slim
-ARG RUNTIME_IMAGE=debian:12-slim
+ARG RUNTIME_BASE_IMAGE=debian:12-slim
 # The Python that runs conda-lock, Poetry and lockstep (not the project's Python).
 ARG TOOLS_PYTHON=3.12
 ARG ENV_PREFIX=/opt/env
+# Mirrors (empty: conda-forge and PyPI themselves). CONDA_MIRROR replaces
+# https://conda.anaconda.org for channel names and locked URLs alike.
+ARG CONDA_MIRROR=
+ARG PYPI_MIRROR=
 
 # ---------------------------------------------------------------- tools
 # conda-lock, Poetry and lockstep. It copies no project file, so it builds
@@ -14,23 +19,37 @@ ARG ENV_PREFIX=/opt/env
 FROM ${MICROMAMBA_IMAGE} AS tools
 # Re-declared: an ARG before the first FROM is not visible inside a stage.
 ARG TOOLS_PYTHON
+ARG CONDA_MIRROR
+ARG PYPI_MIRROR
 # The build stages write /opt as root; `make` runs the tools with --user (the
 # host user) and the runtime stage switches to a non-root user.
 # hadolint ignore=DL3002
 USER 0
+# Every later step (micromamba, conda-lock, pip, Poetry, lockstep) reads the
+# mirrors from here; POETRY_CONFIG_DIR makes Poetry's config the same for any uid.
+ENV CONDA_MIRROR=${CONDA_MIRROR} \
+    PYPI_MIRROR=${PYPI_MIRROR} \
+    POETRY_CONFIG_DIR=/etc/pypoetry
+COPY --chmod=755 docker/_configure_mirrors.sh /usr/local/bin/
+RUN _configure_mirrors.sh
 RUN --mount=type=cache,target=/opt/conda/pkgs,sharing=locked \
     micromamba create --yes --prefix /opt/tools-python --channel conda-forge \
       "python=${TOOLS_PYTHON}"
-COPY scripts/lockstep /opt/lockstep-src
 # Two environments: conda-lock 4.0.3 and Poetry 2.5.1 need disjoint dulwich ranges.
 # Their versions come from constraints.txt and poetry.txt, pinned there only.
+# lockstep is installed from a throw-away bind mount, so its build leaves no
+# egg-info anywhere; the stdlib-only copy below is what the later stages run.
 RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=bind,source=scripts/lockstep,target=/tmp/lockstep-src,rw \
     /opt/tools-python/bin/python -m venv /opt/lockstep \
-    && /opt/lockstep/bin/pip install --constraint /opt/lockstep-src/constraints.txt /opt/lockstep-src \
+    && /opt/lockstep/bin/pip install --constraint /tmp/lockstep-src/constraints.txt /tmp/lockstep-src \
     && /opt/tools-python/bin/python -m venv /opt/poetry \
-    && /opt/poetry/bin/pip install --requirement /opt/lockstep-src/poetry.txt \
+    && /opt/poetry/bin/pip install --requirement /tmp/lockstep-src/poetry.txt \
     && ln -s /opt/lockstep/bin/lockstep /opt/lockstep/bin/conda-lock /opt/poetry/bin/poetry /usr/local/bin/ \
     && install --directory --mode=1777 /cache
+# `lockstep verify` and `lockstep doctor` need the standard library only: they
+# run with the project's own Python from this copy of the package alone.
+COPY scripts/lockstep/src/lockstep /opt/lockstep-prefix/lockstep
 # One cache directory, mounted as a named volume by `make env-update`, writable
 # by whichever uid runs the tools (the host user, so lockfiles stay theirs).
 ENV XDG_CACHE_HOME=/cache \
@@ -40,36 +59,68 @@ ENV XDG_CACHE_HOME=/cache \
     LOCKSTEP_CONDA_EXE=/bin/micromamba
 WORKDIR /project
 
-# ---------------------------------------------------------------- env
+# ---------------------------------------------------------------- requirements
+# Poetry's groups as hash-pinned requirement files. The stages that install them
+# copy the files, not pyproject.toml: an edit that changes no pin reuses their layers.
+FROM tools AS requirements
+COPY pyproject.toml poetry.lock /project/
+COPY --chmod=755 docker/_export_requirements.sh /usr/local/bin/
+RUN _export_requirements.sh /project /requirements
+
+# ---------------------------------------------------------------- wheels
+# The project's wheel and its editable wheel (for dev), built by the build
+# backend pinned with Poetry: no build isolation, so nothing unpinned is fetched.
+FROM tools AS wheels
+COPY pyproject.toml README.md /project/
+COPY src /project/src
+COPY docker/_build_wheels.py /usr/local/bin/
+RUN /opt/poetry/bin/python /usr/local/bin/_build_wheels.py /project /wheels
+
+# ---------------------------------------------------------------- deps
 # The conda environment from the lockfile of the target architecture, then
-# Poetry's main group and the project, installed by pip on top without deps.
-FROM tools AS env
+# Poetry's main group installed by pip on top, without deps.
+FROM tools AS deps
 ARG TARGETARCH
 ARG ENV_PREFIX
-# Lockfiles before sources: editing src/ reuses every layer up to `COPY src`.
 # Package caches are the tools' (XDG_CACHE_HOME, CONDA_PKGS_DIRS), as cache mounts.
 COPY conda-*.lock /tmp/locks/
-COPY --chmod=755 docker/_install_conda_env.sh /usr/local/bin/
+COPY --chmod=755 docker/_install_conda_env.sh docker/_write_activation.sh /usr/local/bin/
 RUN --mount=type=cache,target=/cache/conda-pkgs,sharing=locked \
-    _install_conda_env.sh "${TARGETARCH}" /tmp/locks "${ENV_PREFIX}"
-COPY pyproject.toml poetry.lock /tmp/project/
-COPY --chmod=755 docker/_pip_install_group.sh /usr/local/bin/
+    _install_conda_env.sh "${TARGETARCH}" /tmp/locks "${ENV_PREFIX}" \
+    && _write_activation.sh "${ENV_PREFIX}" /usr/local/bin/_activate_env.sh
+COPY --from=requirements /requirements/main.txt /tmp/requirements/
+COPY --chmod=755 docker/_pip_install_requirements.sh /usr/local/bin/
 RUN --mount=type=cache,target=/cache/pip \
-    _pip_install_group.sh main /tmp/project "${ENV_PREFIX}"
-COPY README.md /tmp/project/
-COPY src /tmp/project/src
-# The project itself, then the check that pip replaced nothing conda installed.
-RUN --mount=type=cache,target=/cache/pip \
-    "${ENV_PREFIX}/bin/python" -m pip install --no-deps /tmp/project \
-    && PYTHONPATH=/opt/lockstep-src/src "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
+    _pip_install_requirements.sh /tmp/requirements/main.txt "${ENV_PREFIX}"
+
+# ---------------------------------------------------------------- env
+# The project installed apart (/opt/project holds only its files, a small layer
+# for the runtime), merged into the environment, then the check that pip
+# replaced nothing conda installed. The runtime copies from here: no verify, no image.
+FROM deps AS env
+ARG ENV_PREFIX
+COPY --chmod=755 docker/_install_project.sh /usr/local/bin/
+RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
+    _install_project.sh /wheels/wheel "${ENV_PREFIX}" /opt/project \
+    && PYTHONPATH=/opt/lockstep-prefix "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
 
 # ---------------------------------------------------------------- dev
-# env plus the dev group: `make shell`, `make test-image`.
-FROM env AS dev
+# deps plus the dev group and the project as an editable install of /project:
+# `make shell` mounts the working tree there, so edits need no rebuild.
+FROM deps AS dev
 ARG ENV_PREFIX
+COPY --from=requirements /requirements/dev.txt /tmp/requirements/
 RUN --mount=type=cache,target=/cache/pip \
-    _pip_install_group.sh dev /tmp/project "${ENV_PREFIX}" \
-    && PYTHONPATH=/opt/lockstep-src/src "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
+    _pip_install_requirements.sh /tmp/requirements/dev.txt "${ENV_PREFIX}"
+COPY pyproject.toml README.md /project/
+COPY src /project/src
+RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
+    "${ENV_PREFIX}/bin/python" -m pip install --no-deps --no-index /wheels/editable/*.whl \
+    && PYTHONPATH=/opt/lockstep-prefix "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
+COPY docker/_bashrc.sh /etc/bash.bashrc.d/env.sh
+# The base image's ~/.bashrc would activate micromamba's `base` over the environment.
+ENV MAMBA_SKIP_ACTIVATE=1
+RUN echo '. /etc/bash.bashrc.d/env.sh' >> /etc/bash.bashrc
 # Named apart from the micromamba base image's own _entrypoint.sh.
 COPY --chmod=755 docker/_env_entrypoint.sh /usr/local/bin/
 ENTRYPOINT ["/usr/local/bin/_env_entrypoint.sh"]
@@ -77,20 +128,25 @@ CMD ["bash"]
 
 # ---------------------------------------------------------------- runtime
 # Slim Debian with only the environment: no micromamba, conda-lock or Poetry.
-FROM ${RUNTIME_IMAGE} AS runtime
+FROM ${RUNTIME_BASE_IMAGE} AS runtime
 ARG ENV_PREFIX
 ARG APP_UID=10001
+RUN useradd --uid "${APP_UID}" --create-home --shell /bin/bash app
+# Same path as in deps: conda environments are not relocatable. The environment
+# layer changes only with the lockfiles; the project's layer is a few files.
+COPY --from=deps ${ENV_PREFIX} ${ENV_PREFIX}
+COPY --from=env /opt/project/ ${ENV_PREFIX}/
+COPY --from=deps /usr/local/bin/_activate_env.sh /usr/local/bin/
+COPY --chmod=755 docker/_env_entrypoint.sh /usr/local/bin/
+COPY docker/_bashrc.sh /etc/bash.bashrc.d/env.sh
+RUN echo '. /etc/bash.bashrc.d/env.sh' >> /etc/bash.bashrc
+USER ${APP_UID}
+WORKDIR /home/app
+ENTRYPOINT ["/usr/local/bin/_env_entrypoint.sh"]
+CMD ["python", "-m", "envreport"]
+# Last, so that a new revision or lockfile digest reruns nothing above.
 ARG REVISION=unknown
 ARG LOCKFILE_DIGESTS=unknown
 LABEL org.opencontainers.image.title="envreport" \
       org.opencontainers.image.revision="${REVISION}" \
       io.lockstep.lockfiles="${LOCKFILE_DIGESTS}"
-RUN useradd --uid "${APP_UID}" --create-home --shell /bin/bash app
-# Same path as in env: conda environments are not relocatable.
-COPY --from=env ${ENV_PREFIX} ${ENV_PREFIX}
-COPY --from=env /usr/local/bin/_activate_env.sh /usr/local/bin/
-COPY --chmod=755 docker/_env_entrypoint.sh /usr/local/bin/
-USER ${APP_UID}
-WORKDIR /home/app
-ENTRYPOINT ["/usr/local/bin/_env_entrypoint.sh"]
-CMD ["python", "-m", "envreport"]

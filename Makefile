@@ -10,46 +10,80 @@ MAKEFLAGS += --no-builtin-rules
 .PHONY: help
 help: ## Show this menu
 	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET [VARIABLE=value]\n\nTargets:\n"} \
-	  /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	  /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # ---------------------------------------------------------------- the image
 # Docker targets: each is one docker call (plus the tools image it needs).
 IMAGE ?= envreport
 TAG ?= latest
 DOCKER ?= docker
-# Extra flags for `docker build`, e.g. --platform linux/arm64 or --no-cache.
+# Extra flags for `docker build`, e.g. --platform linux/arm64, --no-cache, --progress=plain.
 BUILD_FLAGS ?=
+# Extra flags for every `docker run`, e.g. --network host to reach a mirror on this machine.
+RUN_FLAGS ?=
 # Command for `make run`; empty runs the image's default (python -m envreport).
 CMD ?=
+# Mirrors: CONDA_MIRROR replaces https://conda.anaconda.org (channel names and
+# locked URLs), PYPI_MIRROR replaces PyPI for pip and Poetry. Empty: the public ones.
+CONDA_MIRROR ?=
+PYPI_MIRROR ?=
+# Base images; empty keeps the Dockerfile's defaults.
+MICROMAMBA_IMAGE ?=
+RUNTIME_BASE_IMAGE ?=
+# Conda platforms to lock and check instead of environment.yml's `platforms:`
+# (comma-separated, e.g. linux-64), without editing the file.
+LOCK_PLATFORMS ?=
 TOOLS_IMAGE := $(IMAGE)-tools:$(TAG)
 DEV_IMAGE := $(IMAGE)-dev:$(TAG)
 RUNTIME_IMAGE := $(IMAGE):$(TAG)
 CACHE_VOLUME ?= $(IMAGE)-lockstep-cache
-REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_ARGS := $(foreach setting,CONDA_MIRROR PYPI_MIRROR MICROMAMBA_IMAGE RUNTIME_BASE_IMAGE,\
+  $(if $($(setting)),--build-arg $(setting)=$($(setting))))
+DOCKER_BUILD = DOCKER_BUILDKIT=1 $(DOCKER) build $(BUILD_FLAGS) $(strip $(BUILD_ARGS))
+# The commit the image is built from, marked -dirty when the tree has changes.
+REVISION := $(shell git describe --always --dirty --exclude='*' 2>/dev/null || echo unknown)
 LOCKFILE_DIGESTS = $(shell sha256sum conda-*.lock poetry.lock 2>/dev/null | awk '{printf "%s%s=sha256:%s", (NR > 1 ? "," : ""), $$2, $$1}')
-# -it only on a terminal, so CI and pipes work too.
-TTY_FLAGS := $(shell [ -t 0 ] && echo --interactive --tty)
-# The tools run as the host user: the lockfiles they write stay the user's.
-LOCKSTEP_RUN = $(DOCKER) run --rm $(TTY_FLAGS) --user "$$(id -u):$$(id -g)" --env HOME=/tmp \
+# stdin always reaches the container (`echo CMD | make shell`); a tty only on a terminal.
+TTY_FLAGS := --interactive $(shell [ -t 0 ] && echo --tty)
+# The host user: files written into the project stay theirs; HOME must be writable.
+AS_HOST_USER := --user "$$(id -u):$$(id -g)" --env HOME=/tmp
+DOCKER_RUN = $(DOCKER) run --rm $(RUN_FLAGS)
+LOCKSTEP_RUN = $(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) \
+  $(if $(LOCK_PLATFORMS),--env LOCKSTEP_PLATFORMS=$(LOCK_PLATFORMS)) \
   --volume "$(CURDIR):/project" --volume "$(CACHE_VOLUME):/cache" $(TOOLS_IMAGE)
 LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
 
+# Guards: one line saying what to do, instead of Docker's own errors.
 .PHONY: .docker
 .docker:
 	@command -v $(DOCKER) >/dev/null 2>&1 || \
 	  { echo "make: '$(DOCKER)' not found: install Docker (https://docs.docker.com/get-docker/) and retry" >&2; exit 1; }
-	@$(DOCKER) info >/dev/null 2>&1 || \
-	  { echo "make: the Docker daemon does not answer ('$(DOCKER) info' failed): start Docker and retry" >&2; exit 1; }
+	@answer="$$($(DOCKER) info 2>&1 >/dev/null)" || { \
+	  case "$$answer" in \
+	    *"permission denied"*) echo "make: no permission to use the Docker daemon: add yourself to the 'docker' group (sudo usermod -aG docker $$(id -un)), log in again and retry" >&2 ;; \
+	    *) echo "make: the Docker daemon does not answer ('$(DOCKER) info' failed): start Docker and retry" >&2 ;; \
+	  esac; exit 1; }
+
+# Docker 23+ builds with BuildKit only through the buildx plugin; older clients have it built in.
+.PHONY: .buildkit
+.buildkit: .docker
+	@$(DOCKER) buildx version >/dev/null 2>&1 || \
+	  [ "$$($(DOCKER) version --format '{{.Client.Version}}' 2>/dev/null | cut -d. -f1)" -lt 23 ] 2>/dev/null || \
+	  { echo "make: Docker's buildx plugin (BuildKit) is missing: install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; }
+
+# image-exists IMAGE: fail with one line when IMAGE has not been built yet.
+image-exists = @$(DOCKER) image inspect $(1) >/dev/null 2>&1 || \
+  { echo "make: no image $(1) yet: run \`make build\` first" >&2; exit 1; }
 
 .PHONY: .tools-image
-.tools-image: .docker
-	DOCKER_BUILDKIT=1 $(DOCKER) build $(BUILD_FLAGS) --target tools --tag $(TOOLS_IMAGE) .
+.tools-image: .buildkit
+	$(DOCKER_BUILD) --target tools --tag $(TOOLS_IMAGE) .
 
 .PHONY: build
 build: .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
 	$(LOCKSTEP_RUN) lockstep check --project /project
-	DOCKER_BUILDKIT=1 $(DOCKER) build $(BUILD_FLAGS) --target dev --tag $(DEV_IMAGE) .
-	DOCKER_BUILDKIT=1 $(DOCKER) build $(BUILD_FLAGS) --target runtime --tag $(RUNTIME_IMAGE) \
+	$(DOCKER_BUILD) --target dev --tag $(DEV_IMAGE) .
+	$(DOCKER_BUILD) --target runtime --tag $(RUNTIME_IMAGE) \
 	  --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS) .
 
 .PHONY: env-bootstrap
@@ -67,28 +101,46 @@ env-upgrade: .tools-image ## Relock everything to the newest versions the specs 
 env-check: .tools-image ## Offline: are the lockfiles fresh? (exit 1 naming what is stale)
 	$(LOCKSTEP_RUN) lockstep check --project /project
 
+.PHONY: lockfile-digests
+lockfile-digests: ## Print the lockfile digests the runtime image is labelled with
+	@echo "$(LOCKFILE_DIGESTS)"
+
 .PHONY: shell
-shell: .docker ## Shell in the dev image, environment active, project at /project
-	$(DOCKER) run --rm $(TTY_FLAGS) --volume "$(CURDIR):/project" --workdir /project $(DEV_IMAGE) bash
+shell: .docker ## Shell in the dev image as you, environment active, project at /project
+	$(call image-exists,$(DEV_IMAGE))
+	$(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) --volume "$(CURDIR):/project" --workdir /project \
+	  $(DEV_IMAGE) bash
 
 .PHONY: run
 run: .docker ## Run CMD in the runtime image (default: python -m envreport)
-	$(DOCKER) run --rm $(TTY_FLAGS) $(RUNTIME_IMAGE) $(CMD)
+	$(call image-exists,$(RUNTIME_IMAGE))
+	$(DOCKER_RUN) $(TTY_FLAGS) $(RUNTIME_IMAGE) $(CMD)
 
 .PHONY: test-image
 test-image: .docker ## Run the example package's tests with pytest in the dev image
-	$(DOCKER) run --rm --volume "$(CURDIR):/project:ro" --workdir /project $(DEV_IMAGE) \
+	$(call image-exists,$(DEV_IMAGE))
+	$(DOCKER_RUN) $(AS_HOST_USER) --volume "$(CURDIR):/project:ro" --workdir /project $(DEV_IMAGE) \
 	  python -m pytest -p no:cacheprovider tests/envreport
 
 .PHONY: doctor
 doctor: .docker ## Table of every distribution in the runtime image: version, installer, conda pin
-	$(DOCKER) run --rm --volume "$(CURDIR):/project:ro" --env PYTHONPATH=/project/scripts/lockstep/src \
+	$(call image-exists,$(RUNTIME_IMAGE))
+	$(DOCKER_RUN) --volume "$(CURDIR):/project:ro" \
+	  --volume "$(CURDIR)/scripts/lockstep/src/lockstep:/opt/lockstep-prefix/lockstep:ro" \
+	  --env PYTHONPATH=/opt/lockstep-prefix \
 	  $(RUNTIME_IMAGE) python -m lockstep doctor /opt/env --project /project
 
 .PHONY: clean
 clean: .docker ## Remove this project's images and its lockstep cache volume
-	$(DOCKER) image rm --force $(RUNTIME_IMAGE) $(DEV_IMAGE) $(TOOLS_IMAGE)
-	$(DOCKER) volume rm --force $(CACHE_VOLUME)
+	@for image in $(RUNTIME_IMAGE) $(DEV_IMAGE) $(TOOLS_IMAGE); do \
+	  if $(DOCKER) image inspect "$$image" >/dev/null 2>&1; then $(DOCKER) image rm --force "$$image"; \
+	  else echo "no image $$image: nothing to remove"; fi; done
+	@if $(DOCKER) volume inspect $(CACHE_VOLUME) >/dev/null 2>&1; then $(DOCKER) volume rm --force $(CACHE_VOLUME); \
+	  else echo "no volume $(CACHE_VOLUME): nothing to remove"; fi
+
+.PHONY: test-e2e
+test-e2e: ## End to end, for real: build, run, shell, relock in a copy of the project (needs Docker that can pull)
+	$(PYTHON) tests/e2e/e2e.py
 
 # ---------------------------------------------------------------- host tests
 # `make test` needs Python 3.10+ and make only: it keeps two virtual

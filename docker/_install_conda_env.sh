@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Create the conda environment from the lockfile of the target architecture,
-# and write the activation script the runtime image sources (generated from a
-# clean environment so nothing of the build leaks into it).
+# Create the conda environment from the lockfile of the target architecture.
+# With CONDA_MIRROR set, the locked conda.anaconda.org URLs are fetched from the
+# mirror instead; the locked hashes still check every package.
 # Usage: _install_conda_env.sh TARGETARCH LOCK_DIR PREFIX
 set -euo pipefail
 
@@ -17,6 +17,16 @@ if [ ! -f "$lockfile" ]; then
   exit 1
 fi
 
-micromamba create --yes --prefix "$prefix" --file "$lockfile"
-env -i PATH=/usr/bin:/bin MAMBA_ROOT_PREFIX=/opt/conda /bin/micromamba shell activate --prefix "$prefix" --shell bash \
-  > /usr/local/bin/_activate_env.sh
+if [ -n "${CONDA_MIRROR:-}" ]; then
+  public=https://conda.anaconda.org/
+  mirrored="$lock_dir/mirrored-$platform.lock"
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+      "$public"*) line="${CONDA_MIRROR%/}/${line#"$public"}" ;;
+    esac
+    printf '%s\n' "$line"
+  done < "$lockfile" > "$mirrored"
+  lockfile="$mirrored"
+fi
+
+"${MAMBA_EXE:-/bin/micromamba}" create --yes --prefix "$prefix" --file "$lockfile"

@@ -25,36 +25,82 @@ def stages() -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
+def values(stage: str, instruction: str) -> list[str]:
+    return [i["value"] for i in stages()[stage] if i["instruction"] == instruction]
+
+
 def test_stages_in_order_runtime_last() -> None:
-    """It has the stages tools, env, dev and runtime, runtime last."""
-    assert list(stages()) == ["tools", "env", "dev", "runtime"]
+    """The stages, runtime last (what a plain `docker build .` builds)."""
+    assert list(stages()) == ["tools", "requirements", "wheels", "deps", "env", "dev", "runtime"]
 
 
 def test_tools_copies_no_project_file() -> None:
-    """The tools stage copies lockstep's own source only, so it builds before any lockfile."""
-    copies = [i["value"] for i in stages()["tools"] if i["instruction"] == "COPY"]
-    assert copies == ["scripts/lockstep /opt/lockstep-src"]
+    """The tools stage copies only lockstep and its own scripts: it builds before any lockfile."""
+    copies = values("tools", "COPY")
+    assert copies == [
+        "--chmod=755 docker/_configure_mirrors.sh /usr/local/bin/",
+        "scripts/lockstep/src/lockstep /opt/lockstep-prefix/lockstep",
+    ]
 
 
-def test_env_copies_lockfiles_before_sources_and_verifies() -> None:
-    """Lockfiles come before src/, and the last step verifies the prefix."""
-    env = stages()["env"]
-    copies = [i["value"] for i in env if i["instruction"] == "COPY"]
-    lock_copy = next(n for n, value in enumerate(copies) if value.startswith("conda-*.lock"))
-    poetry_copy = next(n for n, value in enumerate(copies) if "poetry.lock" in value)
-    src_copy = next(n for n, value in enumerate(copies) if value.startswith("src "))
-    assert lock_copy < poetry_copy < src_copy
-    runs = [i["value"] for i in env if i["instruction"] == "RUN"]
-    assert "-m lockstep verify" in runs[-1]
+def test_lockstep_on_pythonpath_is_the_package_alone() -> None:
+    """What the image puts on PYTHONPATH holds lockstep's package only, no build's egg-info.
+
+    lockstep is installed from a bind mount (its build's files are thrown away), and
+    `verify` runs from a copy of `src/lockstep` alone: v1 copied the whole project and
+    `pip check` then saw `lockstep.egg-info` with requirements the prefix lacks.
+    """
+    text = (REPO_ROOT / "Dockerfile").read_text()
+    assert set(re.findall(r"PYTHONPATH=(\S+)", text)) == {"/opt/lockstep-prefix"}
+    assert "--mount=type=bind,source=scripts/lockstep,target=/tmp/lockstep-src,rw" in text
+    assert "COPY scripts/lockstep " not in text
+
+
+def test_dependencies_come_before_sources() -> None:
+    """deps installs from lockfiles and exported requirements only; src/ reaches no deps layer."""
+    deps = " ".join(values("deps", "COPY"))
+    assert "conda-*.lock" in deps
+    assert "--from=requirements /requirements/main.txt" in deps
+    assert "src" not in deps.split() and "pyproject.toml" not in deps
+    for stage in ("requirements",):
+        assert not any(value.startswith("src ") for value in values(stage, "COPY"))
+
+
+def test_the_project_is_built_without_fetching_a_backend() -> None:
+    """pip installs only prebuilt wheels from the wheels stage (--no-index): no build isolation."""
+    for stage in ("env", "dev"):
+        installs = [v for v in values(stage, "RUN") if "/wheels/" in v]
+        assert installs, stage
+        for value in installs:
+            assert "--no-index" in value and "--no-deps" in value, value
+    assert values("wheels", "RUN") == [
+        "/opt/poetry/bin/python /usr/local/bin/_build_wheels.py /project /wheels"
+    ]
+
+
+def test_env_and_dev_end_by_verifying_the_prefix() -> None:
+    """The last RUN of env and of dev is `lockstep verify` on the environment."""
+    for stage in ("env", "dev"):
+        runs = [v for v in values(stage, "RUN") if "--mount" in v or "pip" in v]
+        assert "-m lockstep verify" in runs[-1], stage
+
+
+def test_dev_installs_its_group_before_the_sources() -> None:
+    """In dev, an edit of src/ reruns only what follows `COPY src`: not the dev group."""
+    dev = [(i["instruction"], i["value"]) for i in stages()["dev"]]
+    group = next(n for n, (kind, value) in enumerate(dev) if "dev.txt" in value and kind == "RUN")
+    sources = next(n for n, (kind, value) in enumerate(dev) if value.startswith("src "))
+    assert group < sources
 
 
 def test_package_caches_are_cache_mounts() -> None:
     """Every micromamba and pip install step uses a BuildKit cache mount."""
-    for name in ("tools", "env", "dev"):
+    for name in ("tools", "deps", "dev"):
         for instruction in stages()[name]:
             value = instruction["value"]
-            if instruction["instruction"] == "RUN" and ("micromamba" in value or "pip" in value):
-                assert "--mount=type=cache" in value, value
+            downloads = ("micromamba", "_install_conda_env", "_pip_install", "pip install")
+            if instruction["instruction"] == "RUN" and any(word in value for word in downloads):
+                assert "--mount=type=cache" in value or "--no-index" in value, value
 
 
 def test_cache_mounts_are_where_the_tools_cache() -> None:
@@ -62,40 +108,49 @@ def test_cache_mounts_are_where_the_tools_cache() -> None:
     tools_env = " ".join(i["value"] for i in stages()["tools"] if i["instruction"] == "ENV")
     assert "XDG_CACHE_HOME=/cache" in tools_env
     assert "CONDA_PKGS_DIRS=/cache/conda-pkgs" in tools_env
-    for name in ("env", "dev"):
+    for name in ("deps", "env", "dev"):
         for instruction in stages()[name]:
             targets = re.findall(r"--mount=type=cache,target=([^, ]+)", instruction["value"])
             assert set(targets) <= {"/cache/pip", "/cache/conda-pkgs"}, instruction["value"]
 
 
-def test_runtime_is_slim_non_root_and_has_no_package_manager() -> None:
-    """The runtime stage copies only the environment and runs as a numeric non-root user."""
+def test_runtime_is_slim_non_root_and_has_no_conda_tooling() -> None:
+    """The runtime copies the environment, the project's files and the activation script only."""
     runtime = stages()["runtime"]
     text = " ".join(i["value"] for i in runtime if i["instruction"] != "COMMENT")
-    users = [i["value"] for i in runtime if i["instruction"] == "USER"]
-    assert users == ["${APP_UID}"]
-    for tool in ("micromamba", "poetry", "conda-lock", "lockstep-src", "/opt/tools-python"):
+    assert values("runtime", "USER") == ["${APP_UID}"]
+    for tool in ("micromamba", "poetry", "conda-lock", "/opt/lockstep", "/opt/tools-python"):
         assert tool not in text
-    from_env = [
-        i["value"] for i in runtime if i["instruction"] == "COPY" and "--from=env" in i["value"]
+    assert [v for v in values("runtime", "COPY") if "--from=" in v] == [
+        "--from=deps ${ENV_PREFIX} ${ENV_PREFIX}",
+        "--from=env /opt/project/ ${ENV_PREFIX}/",
+        "--from=deps /usr/local/bin/_activate_env.sh /usr/local/bin/",
     ]
-    assert from_env == [
-        "--from=env ${ENV_PREFIX} ${ENV_PREFIX}",
-        "--from=env /usr/local/bin/_activate_env.sh /usr/local/bin/",
+    assert values("runtime", "ENTRYPOINT") == ['["/usr/local/bin/_env_entrypoint.sh"]']
+
+
+def test_revision_and_digests_come_after_every_layer() -> None:
+    """REVISION and LOCKFILE_DIGESTS change on every commit: declared last, they rerun nothing."""
+    runtime = [(i["instruction"], i["value"]) for i in stages()["runtime"]]
+    labels = next(n for n, (kind, _) in enumerate(runtime) if kind == "LABEL")
+    declared = [
+        n
+        for n, (kind, value) in enumerate(runtime)
+        if kind == "ARG" and (value.startswith(("REVISION", "LOCKFILE_DIGESTS")))
     ]
-    labels = " ".join(i["value"] for i in runtime if i["instruction"] == "LABEL")
-    assert "org.opencontainers.image.revision" in labels
-    assert "LOCKFILE_DIGESTS" in labels
-    entrypoint = [i["value"] for i in runtime if i["instruction"] == "ENTRYPOINT"]
-    assert entrypoint == ['["/usr/local/bin/_env_entrypoint.sh"]']
+    layers = [n for n, (kind, _) in enumerate(runtime) if kind in ("RUN", "COPY")]
+    assert declared and min(declared) > max(layers)
+    assert "org.opencontainers.image.revision" in runtime[labels][1]
+    assert "LOCKFILE_DIGESTS" in runtime[labels][1]
 
 
 def test_versions_are_set_once_before_the_first_from() -> None:
-    """Base images are ARGs before the first FROM; tool versions are not repeated here."""
+    """Base images and mirrors are ARGs before the first FROM; tool versions are not repeated."""
     text = (REPO_ROOT / "Dockerfile").read_text()
     head = text[: text.index("\nFROM ")]
     assert "ARG MICROMAMBA_IMAGE=mambaorg/micromamba:2.5.0-debian12-slim" in head
-    assert "ARG RUNTIME_IMAGE=debian:12-slim" in head
+    assert "ARG RUNTIME_BASE_IMAGE=debian:12-slim" in head
+    assert "ARG CONDA_MIRROR=" in head and "ARG PYPI_MIRROR=" in head
     assert "poetry==" not in text and "conda-lock==" not in text
 
 

@@ -53,9 +53,11 @@ def project(tmp_path: Path) -> Path:
 
 
 def dry_run(project: Path, target: str, *variables: str) -> list[str]:
+    """The commands `make -n` prints, a backslash-continued command on one line."""
     result = make("-n", target, *variables, cwd=project)
     assert result.returncode == 0, result.stderr
-    return result.stdout.splitlines()
+    joined = result.stdout.replace("\\\n", " ")
+    return [" ".join(line.split()) for line in joined.splitlines()]
 
 
 def test_env_update_runs_lockstep_in_the_tools_stage_as_the_host_user(project: Path) -> None:
@@ -64,7 +66,7 @@ def test_env_update_runs_lockstep_in_the_tools_stage_as_the_host_user(project: P
 
     builds = [line for line in lines if " build " in line]
     assert builds == [
-        "DOCKER_BUILDKIT=1 docker build  --target tools --tag envreport-tools:latest ."
+        "DOCKER_BUILDKIT=1 docker build --target tools --tag envreport-tools:latest ."
     ]
     (run,) = [line for line in lines if " run " in line]
     assert '--user "$(id -u):$(id -g)"' in run
@@ -102,18 +104,22 @@ def test_build_with_lockfiles_checks_then_builds_both_images(project: Path) -> N
     assert not any("lockstep lock" in line for line in lines)
     assert any(line.endswith("acme-tools:1.2 lockstep check --project /project") for line in lines)
     assert any("--target dev --tag acme-dev:1.2 ." in line for line in lines)
-    runtime = next(i for i, line in enumerate(lines) if "--target runtime --tag acme:1.2" in line)
-    assert "--build-arg LOCKFILE_DIGESTS=conda-linux-64.lock=sha256:" in lines[runtime + 1]
-    assert ",poetry.lock=sha256:" in lines[runtime + 1]
+    (runtime,) = [line for line in lines if "--target runtime --tag acme:1.2" in line]
+    assert "--build-arg LOCKFILE_DIGESTS=conda-linux-64.lock=sha256:" in runtime
+    assert ",poetry.lock=sha256:" in runtime
 
 
 def test_shell_run_test_image_doctor_and_clean(project: Path) -> None:
     """The other targets use the right image, mounts and variables."""
-    (shell,) = [line for line in dry_run(project, "shell") if " run " in line]
+    (shell,) = [line for line in dry_run(project, "shell") if line.startswith("docker run")]
     assert shell.endswith("--workdir /project envreport-dev:latest bash")
+    assert "--interactive" in shell  # `echo CMD | make shell` reaches the shell
     assert "--tty" not in shell  # no terminal under pytest
+    assert '--user "$(id -u):$(id -g)" --env HOME=/tmp' in shell
 
-    (run,) = [line for line in dry_run(project, "run", "CMD=python -V") if " run " in line]
+    (run,) = [
+        line for line in dry_run(project, "run", "CMD=python -V") if line.startswith("docker run")
+    ]
     assert run.endswith("envreport:latest python -V")
 
     test_image = " ".join(dry_run(project, "test-image"))
@@ -121,12 +127,17 @@ def test_shell_run_test_image_doctor_and_clean(project: Path) -> None:
     assert "python -m pytest -p no:cacheprovider tests/envreport" in test_image
 
     doctor = " ".join(dry_run(project, "doctor"))
-    assert "--env PYTHONPATH=/project/scripts/lockstep/src" in doctor
+    # The package alone: a checkout's lockstep.egg-info must not reach the prefix's python.
+    assert (
+        f'--volume "{project}/scripts/lockstep/src/lockstep:/opt/lockstep-prefix/lockstep:ro"'
+        in doctor
+    )
+    assert "--env PYTHONPATH=/opt/lockstep-prefix" in doctor
     assert "envreport:latest python -m lockstep doctor /opt/env --project /project" in doctor
 
-    clean = dry_run(project, "clean")
-    assert any("image rm --force envreport:latest envreport-dev:latest" in line for line in clean)
-    assert any("volume rm --force envreport-lockstep-cache" in line for line in clean)
+    clean = " ".join(dry_run(project, "clean"))
+    assert "for image in envreport:latest envreport-dev:latest envreport-tools:latest" in clean
+    assert "volume rm --force envreport-lockstep-cache" in clean
 
 
 @pytest.mark.parametrize("target", DOCKER_TARGETS)

@@ -1,0 +1,145 @@
+"""The Makefile's guards: one line saying what to do instead of Docker's own errors.
+
+`docker` is a stand-in at the process boundary (no engine here): a shell script
+that logs each call and answers as the real client does in each situation;
+the messages it prints are the real client's.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.template.make import REPO_ROOT, make
+
+STANDIN = """#!/bin/sh
+echo "$*" >> "{log}"
+case "$1 $2" in
+  "info "*) {info} ;;
+  "buildx version") {buildx} ;;
+  "version --format") echo "{client_version}" ;;
+  "image inspect") {image_inspect} ;;
+  "volume inspect") {volume_inspect} ;;
+esac
+exit 0
+"""
+OK = "exit 0"
+PERMISSION_DENIED = (
+    'echo "permission denied while trying to connect to the Docker daemon socket at '
+    'unix:///var/run/docker.sock: Get \\"http://%2Fvar%2Frun%2Fdocker.sock/v1.47/info\\": '
+    'dial unix /var/run/docker.sock: connect: permission denied" >&2; exit 1'
+)
+NO_BUILDX = "echo \"docker: 'buildx' is not a docker command.\" >&2; exit 1"
+NO_SUCH_IMAGE = 'echo "Error: No such image: $3" >&2; exit 1'
+NO_SUCH_VOLUME = 'echo "Error: No such volume: $3" >&2; exit 1'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("Makefile", "environment.yml", "pyproject.toml"):
+        shutil.copy(REPO_ROOT / name, root / name)
+    return root
+
+
+def standin_docker(tmp_path: Path, **answers: str) -> tuple[Path, Path]:
+    """A docker client script and the log of its calls; `answers` override the healthy defaults."""
+    log = tmp_path / "docker-calls"
+    script = tmp_path / "docker"
+    behaviour = {
+        "info": OK,
+        "buildx": OK,
+        "client_version": "28.2.2",
+        "image_inspect": OK,
+        "volume_inspect": OK,
+        **answers,
+    }
+    script.write_text(STANDIN.format(log=log, **behaviour))
+    script.chmod(0o755)
+    return script, log
+
+
+def calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def guard_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("make: ") and "***" not in line]
+
+
+def test_missing_buildx_on_docker_23_stops_before_any_build(project: Path, tmp_path: Path) -> None:
+    """Docker 23+ without the buildx plugin: one line saying how to install it, no build run."""
+    docker, log = standin_docker(tmp_path, buildx=NO_BUILDX, client_version="26.1.5")
+
+    result = make("build", f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode != 0
+    (line,) = guard_lines(result.stderr)
+    assert "buildx plugin (BuildKit) is missing: install it" in line
+    assert "docker-buildx" in line
+    assert not any(call.startswith("build ") for call in calls(log))
+
+
+def test_docker_20_builds_with_its_own_buildkit(project: Path, tmp_path: Path) -> None:
+    """A client older than 23 has BuildKit built in: no buildx needed, the build runs."""
+    docker, log = standin_docker(tmp_path, buildx=NO_BUILDX, client_version="20.10.24+dfsg1")
+
+    make("env-check", f"DOCKER={docker}", cwd=project)
+
+    assert any(call.startswith("build ") and "--target tools" in call for call in calls(log))
+
+
+def test_permission_denied_says_how_to_join_the_docker_group(project: Path, tmp_path: Path) -> None:
+    """A user outside the `docker` group is told so, not that the daemon does not answer."""
+    docker, _ = standin_docker(tmp_path, info=PERMISSION_DENIED)
+
+    result = make("shell", f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode != 0
+    (line,) = guard_lines(result.stderr)
+    assert line.startswith("make: no permission to use the Docker daemon: add yourself")
+    assert "usermod -aG docker" in line
+
+
+@pytest.mark.parametrize(
+    ("target", "image"),
+    [
+        ("shell", "envreport-dev:latest"),
+        ("test-image", "envreport-dev:latest"),
+        ("run", "envreport:latest"),
+        ("doctor", "envreport:latest"),
+    ],
+)
+def test_an_image_not_built_yet_says_make_build_first(
+    project: Path, tmp_path: Path, target: str, image: str
+) -> None:
+    """Before any build, the run targets say `make build` instead of trying to pull."""
+    docker, log = standin_docker(tmp_path, image_inspect=NO_SUCH_IMAGE)
+
+    result = make(target, f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode != 0
+    assert guard_lines(result.stderr) == [f"make: no image {image} yet: run `make build` first"]
+    assert not any(call.startswith("run ") for call in calls(log))
+
+
+def test_clean_with_nothing_to_clean_says_so_without_errors(project: Path, tmp_path: Path) -> None:
+    """`make clean` on a machine with none of the images succeeds and says what was absent."""
+    docker, log = standin_docker(
+        tmp_path, image_inspect=NO_SUCH_IMAGE, volume_inspect=NO_SUCH_VOLUME
+    )
+
+    result = make("clean", f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "no image envreport:latest: nothing to remove",
+        "no image envreport-dev:latest: nothing to remove",
+        "no image envreport-tools:latest: nothing to remove",
+        "no volume envreport-lockstep-cache: nothing to remove",
+    ]
+    assert not any(" rm " in f" {call} " for call in calls(log))
