@@ -193,6 +193,21 @@ $(POETRY_STAMP): scripts/lockstep/poetry.txt
 	ln -sf "$(abspath $(POETRY_VENV))/bin/poetry" $(TOOLS_BIN)/poetry
 	@touch $@
 
+# The tools' full pins (every transitive dependency, for Python 3.10+ on any
+# platform), generated from the direct pins in scripts/lockstep/*.in.
+UV_VERSION := 0.13.9
+UV_VENV := $(VENVS)/uv
+LOCKSTEP_DIR := scripts/lockstep
+UV_COMPILE = $(UV_VENV)/bin/uv pip compile --quiet --universal --python-version 3.10 \
+  --index-url https://pypi.org/simple/ --custom-compile-command "make tools-pins"
+
+.PHONY: tools-pins
+tools-pins: ## Regenerate the tools' transitive pins (scripts/lockstep/constraints.txt, poetry.txt)
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install $(PIP_QUIET) uv==$(UV_VERSION)
+	cd $(LOCKSTEP_DIR) && ../../$(UV_COMPILE) requirements.in pyproject.toml -o constraints.txt
+	cd $(LOCKSTEP_DIR) && ../../$(UV_COMPILE) poetry.in -o poetry.txt
+
 .PHONY: clean-venvs
 clean-venvs: ## Remove the host test environments (.venvs/)
 	rm -rf $(VENVS)
