@@ -9,33 +9,43 @@ MAKEFLAGS += --no-builtin-rules
 
 .PHONY: help
 help: ## Show this menu
-	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET [VARIABLE=value]\n\nTargets:\n"} \
+	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET [NAME=value ...]\n\nTargets:\n"} \
 	  /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {printf "\nSettings (default in brackets):\n"} \
+	  /^#: / {about = substr($$0, 4); next} \
+	  /^[A-Z_]+ \?=/ {name = $$1; value = $$0; sub(/^[A-Z_]+ \?= ?/, "", value); \
+	    printf "  %-18s %s [%s]\n", name, about, value} {about = ""}' $(MAKEFILE_LIST)
 
 # ---------------------------------------------------------------- the image
 # Docker targets: each is one docker call (plus the tools image it needs).
+# Settings users override: `make TARGET NAME=value`. Each `#:` line is the
+# description `make help` prints beside the setting and its default.
+#: image names: IMAGE:TAG, IMAGE-dev:TAG, IMAGE-tools:TAG
 IMAGE ?= envreport
+#: the tag of all three images
 TAG ?= latest
+#: the Docker client to call
 DOCKER ?= docker
-# Extra flags for `docker build`, e.g. --platform linux/arm64, --no-cache, --progress=plain.
+#: extra `docker build` flags, e.g. --no-cache, --progress=plain, --platform linux/arm64
 BUILD_FLAGS ?=
-# Extra flags for every `docker run`, e.g. --network host to reach a mirror on this machine.
+#: extra `docker run` flags, e.g. --network host to reach a mirror on this machine
 RUN_FLAGS ?=
-# Command for `make run`; empty runs the image's default (python -m envreport).
+#: the command of `make run` (empty: the image's python -m envreport)
 CMD ?=
-# Mirrors: CONDA_MIRROR replaces https://conda.anaconda.org (channel names and
-# locked URLs), PYPI_MIRROR replaces PyPI for pip and Poetry. Empty: the public ones.
+#: a conda mirror replacing https://conda.anaconda.org (channel names and locked URLs)
 CONDA_MIRROR ?=
+#: a PEP 503 index replacing PyPI for pip and Poetry
 PYPI_MIRROR ?=
-# Base images; empty keeps the Dockerfile's defaults.
+#: the tools' base image (empty: the Dockerfile's mambaorg/micromamba:2.5.0-debian12-slim)
 MICROMAMBA_IMAGE ?=
+#: the runtime's base image (empty: the Dockerfile's debian:12-slim)
 RUNTIME_BASE_IMAGE ?=
-# Conda platforms to lock and check instead of environment.yml's `platforms:`
-# (comma-separated, e.g. linux-64), without editing the file.
+#: conda platforms to lock and check instead of environment.yml's (comma-separated)
 LOCK_PLATFORMS ?=
 TOOLS_IMAGE := $(IMAGE)-tools:$(TAG)
 DEV_IMAGE := $(IMAGE)-dev:$(TAG)
 RUNTIME_IMAGE := $(IMAGE):$(TAG)
+#: the Docker volume caching lockstep's and Poetry's downloads
 CACHE_VOLUME ?= $(IMAGE)-lockstep-cache
 BUILD_ARGS := $(foreach setting,CONDA_MIRROR PYPI_MIRROR MICROMAMBA_IMAGE RUNTIME_BASE_IMAGE,\
   $(if $($(setting)),--build-arg $(setting)=$($(setting))))
@@ -145,6 +155,7 @@ test-e2e: ## End to end, for real: build, run, shell, relock in a copy of the pr
 # ---------------------------------------------------------------- host tests
 # `make test` needs Python 3.10+ and make only: it keeps two virtual
 # environments under .venvs/, rebuilt only when a pin file changes.
+#: the host Python of `make test`, `make bench`, `make test-e2e` (3.10+)
 PYTHON ?= python3
 VENVS := .venvs
 TEST_VENV := $(VENVS)/test
@@ -155,6 +166,7 @@ TOOLS_BIN := $(VENVS)/bin
 TEST_STAMP := $(TEST_VENV)/.installed
 POETRY_STAMP := $(POETRY_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
+#: extra pytest arguments for `make test`, e.g. -k freshness
 PYTEST_ARGS ?=
 
 .PHONY: test

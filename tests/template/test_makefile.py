@@ -177,3 +177,23 @@ def test_a_second_make_test_reinstalls_nothing() -> None:
         pytest.skip("the environments exist only under `make test`")
 
     assert make("-q", *stamps).returncode == 0
+
+
+def settings() -> set[str]:
+    text = (REPO_ROOT / "Makefile").read_text()
+    return set(re.findall(r"^([A-Z_]+) \?=", text, flags=re.MULTILINE))
+
+
+def test_help_lists_every_setting_with_a_description_and_default() -> None:
+    """Every `NAME ?= default` a user may set is in the menu, described, with its default."""
+    result = make()
+    lines = result.stdout.split("Settings (default in brackets):\n")[1].splitlines()
+    listed = {line.split()[0]: line for line in lines}
+
+    assert set(listed) == settings()
+    assert "IMAGE" in listed and "CONDA_MIRROR" in listed
+    assert listed["IMAGE"].endswith("[envreport]")
+    assert listed["TAG"].endswith("[latest]")
+    for name, line in listed.items():
+        description = line[len(name) :].rsplit("[", 1)[0].strip()
+        assert description, name

@@ -27,3 +27,11 @@ def test_every_lockstep_subcommand_is_documented() -> None:
     """Each lockstep subcommand has a row in the README."""
     for command in ("lock", "check", "pins", "verify", "doctor"):
         assert f"| `lockstep {command}" in README, command
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    """Each variable users set (`NAME ?= ...` in the Makefile) has a row in the README."""
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    settings = set(re.findall(r"^([A-Z_]+) \?=", makefile, flags=re.MULTILINE))
+    documented = set(re.findall(r"`([A-Z_]+)`", README))
+    assert settings <= documented
