@@ -38,7 +38,8 @@ def test_help_is_the_default_and_lists_every_target() -> None:
     result = make()
 
     assert result.returncode == 0
-    listed = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")}
+    targets = result.stdout.split("Targets:\n")[1].split("\n\n")[0]
+    listed = {line.split()[0] for line in targets.splitlines()}
     assert listed == rule_targets()
     assert set(DOCKER_TARGETS) <= listed
     assert {"help", "test"} <= listed
