@@ -84,6 +84,7 @@ def test_fetches_only_the_info_part_of_a_large_conda(
     distributions_by_platform(
         [lockfile_for("linux-64", [(server.url_for(path), path)])], cache_dir=cache_dir
     )
+    server.state.wait_until_idle()
 
     assert 0 < server.state.bytes_sent < 0.05 * path.stat().st_size
 
@@ -97,6 +98,7 @@ def test_warm_cache_makes_no_request(
     )
     lock = lockfile_for("linux-64", [(server.url_for(path), path)])
     cold = distributions_by_platform([lock], cache_dir=cache_dir)
+    server.state.wait_until_idle()
     server.state.reset_counters()
 
     warm = distributions_by_platform([lock], cache_dir=cache_dir)
@@ -120,6 +122,7 @@ def test_shared_package_is_fetched_once(
         cache_dir=cache_dir,
         workers=1,
     )
+    server.state.wait_until_idle()
 
     assert result["linux-64"] == result["linux-aarch64"] == [PythonDistribution("six", "1.16.0")]
     conda_reads = {request for request in server.state.requests if request.endswith(".conda")}

@@ -3,6 +3,10 @@
 It binds 127.0.0.1 on a free port, counts requests and body bytes sent, and
 can be told to answer some paths with an error status or to stall on them
 (for timeout and Ctrl-C tests). Stalls are bounded so the server always stops.
+With `ranges=False` it ignores Range headers and answers 200 with the whole
+file, as `python -m http.server` and some proxies do. Bodies are written in
+chunks and a client that hangs up early is counted for what it was sent, so
+tests can tell a download that stopped early from a complete one.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import http.server
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 MAX_STALL_SECONDS = 30.0
+WRITE_CHUNK_BYTES = 64 * 1024
+SEND_BUFFER_BYTES = 64 * 1024
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
 
 
@@ -29,14 +36,33 @@ class ServerState:
     failures: dict[str, int] = field(default_factory=dict)
     stalls: dict[str, float] = field(default_factory=dict)
     index: dict[str, list[str]] = field(default_factory=dict)
+    honours_ranges: bool = True
     requests: list[str] = field(default_factory=list)
     bytes_sent: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    lock: threading.Condition = field(default_factory=threading.Condition)
 
     def record(self, path: str, sent: int) -> None:
         with self.lock:
             self.requests.append(path)
             self.bytes_sent += sent
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        with self.lock:
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+                self.lock.notify_all()
+
+    def wait_until_idle(self, timeout: float = MAX_STALL_SECONDS) -> None:
+        """Wait for answers still being written, e.g. to a client that hung up early."""
+        with self.lock:
+            if not self.lock.wait_for(lambda: self.in_flight == 0, timeout):
+                raise TimeoutError(f"the loopback server is still answering after {timeout}s")
 
     def reset_counters(self) -> None:
         with self.lock:
@@ -47,6 +73,12 @@ class ServerState:
 class _Handler(http.server.BaseHTTPRequestHandler):
     state: ServerState  # set on the per-server subclass
 
+    def setup(self) -> None:
+        # A small send buffer keeps bytes_sent close to what the client read:
+        # the kernel's default (megabytes on loopback) would hide an early hang-up.
+        self.request.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+        super().setup()
+
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: tests read counters, not logs."""
 
@@ -56,11 +88,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        sent = 0
-        if self.command != "HEAD":
-            self.wfile.write(body)
-            sent = len(body)
+        sent = 0 if self.command == "HEAD" else self._write_until_hangup(body)
         self.state.record(self.path, sent)
+
+    def _write_until_hangup(self, body: bytes) -> int:
+        """Write body in chunks; the bytes written before the client hung up."""
+        sent = 0
+        try:
+            for start in range(0, len(body), WRITE_CHUNK_BYTES):
+                chunk = body[start : start + WRITE_CHUNK_BYTES]
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            # A client that closes after the part it needs: not a server error.
+            self.close_connection = True
+        return sent
 
     def _fault(self, path: str) -> bool:
         stall = self.state.stalls.get(path)
@@ -76,7 +118,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
-        path = unquote(urlsplit(self.path).path)
+        with self.state.answering():
+            self._answer(unquote(urlsplit(self.path).path))
+
+    def _answer(self, path: str) -> None:
         if self._fault(path):
             return
         if path.startswith("/simple/"):
@@ -87,6 +132,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(404, b"not found\n", {"Content-Type": "text/plain"})
             return
         data = target.read_bytes()
+        if not self.state.honours_ranges:
+            # Like http.server: no Accept-Ranges, and a Range header is ignored.
+            self._send(200, data, {"Content-Type": "application/octet-stream"})
+            return
         headers = {"Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
         match = _RANGE.match(self.headers.get("Range", ""))
         if not match:
@@ -126,8 +175,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class LoopbackServer:
     """A running server; `url` is its base, e.g. http://127.0.0.1:PORT."""
 
-    def __init__(self, root: Path) -> None:
-        self.state = ServerState(root=root)
+    def __init__(self, root: Path, *, ranges: bool = True) -> None:
+        self.state = ServerState(root=root, honours_ranges=ranges)
         handler = type("Handler", (_Handler,), {"state": self.state})
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -167,8 +216,9 @@ class LoopbackServer:
 
 
 @contextmanager
-def serving(root: Path) -> Iterator[LoopbackServer]:
-    server = LoopbackServer(root).start()
+def serving(root: Path, *, ranges: bool = True) -> Iterator[LoopbackServer]:
+    """Serve root; with ranges=False, answer every GET with the whole file."""
+    server = LoopbackServer(root, ranges=ranges).start()
     try:
         yield server
     finally:

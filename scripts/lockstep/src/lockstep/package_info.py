@@ -3,28 +3,34 @@
 Only `info/` is read: conda-package-streaming fetches it from a `.conda` with
 HTTP range requests (the zip's directory, then the small info tarball). A
 `.tar.bz2` is streamed from the start and closed as soon as its file list has
-been read. The package hash in the lockfile covers the whole file, which a
-partial read cannot check; the cache key is that hash, so a changed package
-is a new key, never a stale hit.
+been read. A server that ignores Range (`python -m http.server`, some proxies)
+answers 200 with the whole file: a `.conda` is then read from that answer,
+spooled, because a zip is read from its end (conda also stores info/ last, so
+a front-to-back read needs the whole file anyway). The package hash in the
+lockfile covers the whole file, which a partial read cannot check; the cache
+key is that hash, so a changed package is a new key, never a stale hit.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tarfile
 import tempfile
 import threading
 import urllib.parse
 import urllib.request
+import zipfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import requests
 from conda_package_streaming import package_streaming
-from conda_package_streaming.url import stream_conda_info
+from conda_package_streaming.lazy_wheel import HTTPRangeRequestUnsupported
+from conda_package_streaming.url import conda_reader_for_url
 
 from lockstep import settings
 from lockstep.conda_metadata import distributions_from_paths, paths_from_info
@@ -33,10 +39,27 @@ from lockstep.explicit import ExplicitLockfile, LockedPackage
 from lockstep.model import PythonDistribution
 
 CACHE_FORMAT = 1
+# A whole .conda read without ranges is kept in memory up to this size, then on disk.
+SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
+DOWNLOAD_CHUNK_BYTES = 256 * 1024
 
 
-class _TimeoutSession(requests.Session):
-    """A session whose every request has a timeout (requests has no session-wide one)."""
+class _RangeIgnored(Exception):
+    """The server answered a range request with 200: the response carries the whole file."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"{response.url}: the server ignored the Range header")
+        self.response = response
+
+
+class _FetchSession(requests.Session):
+    """A session whose every request has a timeout (requests has no session-wide one).
+
+    A 200 answer to a range request is raised as _RangeIgnored: conda-package-streaming
+    would raise HTTPRangeRequestUnsupported for its first range request and leave the
+    answer unread, and would write a later one's whole body at the range's offset.
+    Raised here, the caller reads this very answer instead of downloading the file again.
+    """
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
@@ -45,7 +68,26 @@ class _TimeoutSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self._timeout)
-        return super().request(method, url, *args, **kwargs)
+        response: requests.Response = super().request(method, url, *args, **kwargs)
+        if response.status_code == 200 and "Range" in response.request.headers:
+            raise _RangeIgnored(response)
+        return response
+
+
+def _spooled_body(response: requests.Response) -> IO[bytes]:
+    """The whole body in a seekable file (zipfile seeks), the response closed once read."""
+    # Returned open, for the caller to read and close: hence no `with`.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
+    try:
+        with closing(response):
+            response.raise_for_status()
+            for chunk in response.iter_content(chunk_size=DOWNLOAD_CHUNK_BYTES):
+                spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
 
 
 class MetadataCache:
@@ -89,7 +131,7 @@ class PackageReader:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = _TimeoutSession(self._timeout)
+            session = _FetchSession(self._timeout)
             self._local.session = session
         return session
 
@@ -110,7 +152,19 @@ class PackageReader:
             finally:
                 response.close()
         else:
-            yield stream_conda_info(url, session=self._session())
+            with closing(self._open_conda(url)) as conda:
+                yield package_streaming.stream_conda_info(filename, conda)
+
+    def _open_conda(self, url: str) -> Any:
+        """A seekable reader of the .conda at url: lazily by ranges, else the whole file."""
+        try:
+            _, lazy_reader = conda_reader_for_url(url, session=self._session())
+        except _RangeIgnored as ignored:
+            return _spooled_body(ignored.response)
+        except HTTPRangeRequestUnsupported:
+            # The library's own check, for a non-206 answer the session lets through.
+            return _spooled_body(self._session().get(url, stream=True))
+        return lazy_reader
 
     def distributions(self, package: LockedPackage) -> list[PythonDistribution]:
         try:
@@ -126,7 +180,14 @@ class PackageReader:
         except requests.HTTPError as error:
             status = error.response.status_code if error.response is not None else "?"
             raise FetchError(f"{package.url}: HTTP {status} while reading its metadata") from None
-        except (requests.RequestException, OSError, ValueError, KeyError) as error:
+        except (
+            requests.RequestException,
+            OSError,
+            ValueError,
+            LookupError,
+            zipfile.BadZipFile,
+            tarfile.TarError,
+        ) as error:
             raise FetchError(f"{package.url}: cannot read its metadata ({error})") from None
         return distributions_from_paths(paths)
 
