@@ -42,6 +42,8 @@ MICROMAMBA_IMAGE ?=
 RUNTIME_BASE_IMAGE ?=
 #: conda platforms to lock and check instead of environment.yml's (comma-separated)
 LOCK_PLATFORMS ?=
+#: the host port of `make jupyter` (bound to 127.0.0.1 only)
+PORT ?= 8888
 TOOLS_IMAGE := $(IMAGE)-tools:$(TAG)
 DEV_IMAGE := $(IMAGE)-dev:$(TAG)
 RUNTIME_IMAGE := $(IMAGE):$(TAG)
@@ -121,6 +123,16 @@ shell: .docker ## Shell in the dev image as you, environment active, project at 
 	$(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) --volume "$(CURDIR):/project" --workdir /project \
 	  $(DEV_IMAGE) bash
 
+.PHONY: jupyter
+jupyter: .docker ## JupyterLab in the dev image as you, on 127.0.0.1:PORT; prints the URL with its token
+	$(call image-exists,$(DEV_IMAGE))
+	@# A fresh token per run, handed over in the environment (not visible in `ps`).
+	@token="$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; \
+	echo "JupyterLab: http://127.0.0.1:$(PORT)/lab?token=$$token"; \
+	JUPYTER_TOKEN="$$token" $(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) --env JUPYTER_TOKEN \
+	  --volume "$(CURDIR):/project" --workdir /project --publish 127.0.0.1:$(PORT):$(PORT) \
+	  $(DEV_IMAGE) python -m jupyterlab --ip=0.0.0.0 --port=$(PORT) --no-browser
+
 .PHONY: run
 run: .docker ## Run CMD in the runtime image (default: python -m envreport)
 	$(call image-exists,$(RUNTIME_IMAGE))
@@ -169,8 +181,13 @@ PIP_QUIET := --quiet --disable-pip-version-check
 #: extra pytest arguments for `make test`, e.g. -k freshness
 PYTEST_ARGS ?=
 
+# The Dev Containers CLI reads .devcontainer/ in the tests; installed only where npm is.
+DEVCONTAINER_CLI_VERSION := 0.89.0
+NODE_TOOLS := $(VENVS)/node
+NODE_STAMP := $(NODE_TOOLS)/.installed-$(DEVCONTAINER_CLI_VERSION)
+
 .PHONY: test
-test: $(TEST_STAMP) $(POETRY_STAMP) ## Run ruff, mypy and pytest on the host (no Docker needed)
+test: $(TEST_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm),$(NODE_STAMP)) ## Run ruff, mypy and pytest on the host (no Docker needed)
 	@echo "==> ruff"
 	$(TEST_VENV)/bin/ruff check .
 	$(TEST_VENV)/bin/ruff format --check .
@@ -219,6 +236,13 @@ tools-pins: ## Regenerate the tools' transitive pins (scripts/lockstep/constrain
 	$(UV_VENV)/bin/python -m pip install $(PIP_QUIET) uv==$(UV_VERSION)
 	cd $(LOCKSTEP_DIR) && ../../$(UV_COMPILE) requirements.in pyproject.toml -o constraints.txt
 	cd $(LOCKSTEP_DIR) && ../../$(UV_COMPILE) poetry.in -o poetry.txt
+
+$(NODE_STAMP):
+	@echo "==> installing the Dev Containers CLI into $(NODE_TOOLS) (only when its pin changed)"
+	rm -rf $(NODE_TOOLS)
+	npm install --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error \
+	  @devcontainers/cli@$(DEVCONTAINER_CLI_VERSION)
+	@touch $@
 
 .PHONY: clean-venvs
 clean-venvs: ## Remove the host test environments (.venvs/)
