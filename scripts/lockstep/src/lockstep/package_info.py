@@ -168,7 +168,7 @@ class PackageReader:
 
     def distributions(self, package: LockedPackage) -> list[PythonDistribution]:
         try:
-            with self._info_members(package.url) as members:
+            with self._info_members(settings.fetch_url(package.url)) as members:
                 try:
                     paths = paths_from_info(members)
                 finally:

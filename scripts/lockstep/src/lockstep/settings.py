@@ -30,3 +30,25 @@ def conda_exe() -> str | None:
 def fetch_timeout() -> float:
     """Seconds to wait for one package-metadata or index request (LOCKSTEP_FETCH_TIMEOUT)."""
     return float(os.environ.get("LOCKSTEP_FETCH_TIMEOUT", DEFAULT_FETCH_TIMEOUT_SECONDS))
+
+
+# Where conda-forge and the other channel names live; CONDA_MIRROR replaces it.
+PUBLIC_CONDA_CHANNELS = "https://conda.anaconda.org/"
+
+
+def conda_mirror() -> str | None:
+    """The conda mirror the tools image was built with (CONDA_MIRROR; empty means none)."""
+    return os.environ.get("CONDA_MIRROR") or None
+
+
+def fetch_url(url: str) -> str:
+    """Where to fetch a locked package: under CONDA_MIRROR when one is set, as the image does."""
+    mirror = conda_mirror()
+    if mirror is None or not url.startswith(PUBLIC_CONDA_CHANNELS):
+        return url
+    return f"{mirror.rstrip('/')}/{url.removeprefix(PUBLIC_CONDA_CHANNELS)}"
+
+
+def default_index_url() -> str:
+    """The package index standing for PyPI: PYPI_MIRROR when one is set (empty means none)."""
+    return os.environ.get("PYPI_MIRROR") or DEFAULT_INDEX_URL
