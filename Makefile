@@ -87,16 +87,20 @@ LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
 image-exists = @$(DOCKER) image inspect $(1) >/dev/null 2>&1 || \
   { echo "make: no image $(1) yet: run \`make build\` first" >&2; exit 1; }
 
+# timed TITLE,COMMAND: run COMMAND between a line saying what runs and one saying how long it took.
+timed = @echo "==> $(1)" >&2; started=$$(date +%s); $(2); \
+  echo "==> $(1): done in $$(( $$(date +%s) - started ))s" >&2
+
 .PHONY: .tools-image
 .tools-image: .buildkit
-	$(DOCKER_BUILD) --target tools --tag $(TOOLS_IMAGE) .
+	$(call timed,tools image $(TOOLS_IMAGE),$(DOCKER_BUILD) --target tools --tag $(TOOLS_IMAGE) .)
 
 .PHONY: build
 build: .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
 	$(LOCKSTEP_RUN) lockstep check --project /project
-	$(DOCKER_BUILD) --target dev --tag $(DEV_IMAGE) .
-	$(DOCKER_BUILD) --target runtime --tag $(RUNTIME_IMAGE) \
-	  --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS) .
+	$(call timed,dev image $(DEV_IMAGE),$(DOCKER_BUILD) --target dev --tag $(DEV_IMAGE) .)
+	$(call timed,runtime image $(RUNTIME_IMAGE),$(DOCKER_BUILD) --target runtime --tag $(RUNTIME_IMAGE) \
+	  --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS) .)
 
 .PHONY: env-bootstrap
 env-bootstrap: env-update ## First lock of a fresh project (the same as env-update)

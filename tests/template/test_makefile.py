@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -54,11 +55,19 @@ def project(tmp_path: Path) -> Path:
 
 
 def dry_run(project: Path, target: str, *variables: str) -> list[str]:
-    """The commands `make -n` prints, a backslash-continued command on one line."""
+    """The commands `make -n` prints, a backslash-continued command on one line, and each
+    docker command of a line on its own (the timed builds wrap it in `echo ...; ...;`)."""
     result = make("-n", target, *variables, cwd=project)
     assert result.returncode == 0, result.stderr
     joined = result.stdout.replace("\\\n", " ")
-    return [" ".join(line.split()) for line in joined.splitlines()]
+    commands = []
+    for line in joined.splitlines():
+        parts = line.split("; ")
+        docker = [
+            part for part in parts if part.lstrip().startswith(("docker ", "DOCKER_BUILDKIT"))
+        ]
+        commands.extend(" ".join(part.split()) for part in (docker or [line]))
+    return commands
 
 
 def test_env_update_runs_lockstep_in_the_tools_stage_as_the_host_user(project: Path) -> None:
@@ -198,3 +207,25 @@ def test_help_lists_every_setting_with_a_description_and_default() -> None:
     for name, line in listed.items():
         description = line[len(name) :].rsplit("[", 1)[0].strip()
         assert description, name
+
+
+def test_the_revision_label_says_when_the_tree_has_changes(project: Path) -> None:
+    """The image's revision is the commit, marked -dirty when the tree differs from it."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "."], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "initial"], cwd=project, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    def revision() -> str:
+        (line,) = [line for line in dry_run(project, "build") if "--target runtime" in line]
+        return re.search(r"--build-arg REVISION=(\S+)", line).group(1)  # type: ignore[union-attr]
+
+    clean = revision()
+    (project / "environment.yml").write_text("# edited\n")
+    dirty = revision()
+
+    assert head.startswith(clean) and len(clean) >= 7
+    assert dirty == f"{clean}-dirty"
