@@ -9,11 +9,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lockstep import __version__
-from lockstep.errors import EXIT_INTERRUPTED, EXIT_OK, LockstepError
+from lockstep.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_IO_ERROR,
+    EXIT_OK,
+    LockstepError,
+)
+
+DEBUG_VARIABLE = "LOCKSTEP_DEBUG"
 
 
 def _lock(args: argparse.Namespace) -> int:
@@ -103,6 +112,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _debugging() -> bool:
+    return os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _report_os_error(error: OSError) -> int:
+    """The system refused a file operation: say which file and why, as the OS puts it."""
+    if _debugging():
+        traceback.print_exc()
+    reason = error.strerror or str(error)
+    where = f"{error.filename}: " if error.filename else ""
+    print(f"lockstep: error: {where}{_one_line(reason)}", file=sys.stderr)
+    return EXIT_IO_ERROR
+
+
+def _report_internal_error(error: Exception) -> int:
+    if _debugging():
+        traceback.print_exc()
+    message = _one_line(str(error))
+    what = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    print(
+        f"lockstep: internal error: {what}"
+        f" (please report this; run with {DEBUG_VARIABLE}=1 for the traceback)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
@@ -111,6 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LockstepError as error:
         print(f"lockstep: error: {error}", file=sys.stderr)
         return error.exit_code
+    # Project files read as text are InputErrors already (text_files); what arrives
+    # here is another file operation the system refused: a full disk, a write,
+    # a directory where a file should be. Not a bug, so no "please report".
+    except OSError as error:
+        return _report_os_error(error)
+    # Anything else is a bug; exit 1 would tell `check`'s callers "stale".
+    except Exception as error:
+        return _report_internal_error(error)
     except KeyboardInterrupt:
         print("lockstep: interrupted; no file was changed", file=sys.stderr, flush=True)
         sys.stdout.flush()

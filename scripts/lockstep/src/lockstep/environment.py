@@ -17,6 +17,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from lockstep import settings
 from lockstep.errors import InputError
 from lockstep.platforms import KNOWN_PLATFORMS
+from lockstep.text_files import read_project_text
 
 # Every CPython a conda spec could select, to compare conda's version-spec
 # language with PEP 440's without translating one into the other.
@@ -34,8 +35,10 @@ class EnvironmentSpec:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    # Checked here, before conda-lock's parser reads the file itself: it would
+    # end in a UnicodeDecodeError traceback on UTF-16. A UTF-8 BOM it accepts.
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_project_text(path).text
     except FileNotFoundError:
         raise InputError(f"{path}: not found; a project needs an environment.yml") from None
     try:

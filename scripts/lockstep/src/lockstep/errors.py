@@ -8,6 +8,11 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+# From sysexits.h: EX_SOFTWARE, a bug (any exception that is not a LockstepError),
+# and EX_IOERR, the system refused a file operation (disk full, permission denied).
+# Neither may be 1, which `lockstep check` uses for "stale".
+EXIT_INTERNAL = 70
+EXIT_IO_ERROR = 74
 EXIT_BUSY = 75
 EXIT_INTERRUPTED = 130
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockstep.errors import InputError
+from lockstep.text_files import read_project_text
 
 _PLATFORM = re.compile(r"^# platform: (\S+)\s*$")
 _INPUT_HASH = re.compile(r"^# input_hash: (\S+)\s*$")
@@ -84,10 +85,9 @@ def parse_explicit_lockfile(text: str, *, path: Path) -> ExplicitLockfile:
 
 
 def read_explicit_lockfile(path: Path) -> ExplicitLockfile:
+    """Read a lockfile; CRLF line endings (a Windows checkout) read the same as LF."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_project_text(path).text
     except FileNotFoundError:
         raise InputError(f"{path}: no such lockfile; create it with `make env-bootstrap`") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot be read ({error}); {FIX}") from None
     return parse_explicit_lockfile(text, path=path)

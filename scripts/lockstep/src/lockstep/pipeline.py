@@ -28,6 +28,7 @@ from lockstep.pyproject import (
     file_digest,
     primary_index_url,
     read_pyproject,
+    read_pyproject_text,
     render_generated_sections,
     requires_python,
 )
@@ -138,7 +139,7 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
 
 def _write_pins(files: ProjectFiles, pins: Sequence[Pin], *, lockfiles: Sequence[Path]) -> None:
     digests = {path.name: file_digest(path) for path in lockfiles}
-    text = files.pyproject.read_text(encoding="utf-8")
-    files.pyproject.write_text(
-        render_generated_sections(text, pins=pins, lockfile_digests=digests), encoding="utf-8"
-    )
+    # Bytes in and out: text mode would turn a CRLF file's line endings into LF.
+    text = read_pyproject_text(files.pyproject)
+    rendered = render_generated_sections(text, pins=pins, lockfile_digests=digests)
+    files.pyproject.write_bytes(rendered.encode("utf-8"))

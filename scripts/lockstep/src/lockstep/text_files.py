@@ -1,0 +1,66 @@
+"""Project text files as editors and Windows tools leave them: encodings and line endings.
+
+Windows PowerShell's `>` writes UTF-16 (`conda env export > environment.yml`),
+editors may add a UTF-8 byte-order mark, and git with core.autocrlf=true checks
+files out with CRLF. Reading never translates line endings, so a rewrite can
+keep the file's own.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockstep.errors import InputError
+
+CRLF = "\r\n"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_BARE_LF = re.compile(r"(?<!\r)\n")
+
+
+@dataclass(frozen=True)
+class ProjectText:
+    """A file's text, UTF-8 byte-order mark removed, line endings as in the file."""
+
+    text: str
+    has_bom: bool
+
+
+def read_project_text(path: Path) -> ProjectText:
+    """Read and decode a project file; FileNotFoundError is left to the caller's message."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+    return _decode(data, path=path)
+
+
+def _decode(data: bytes, *, path: Path) -> ProjectText:
+    # Text has no NUL bytes; UTF-16 of ASCII has one in its first two bytes, BOM or not.
+    if data.startswith(_UTF16_BOMS) or b"\x00" in data[:2]:
+        raise InputError(f"{path}: is UTF-16 (as Windows PowerShell writes); save it as UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        # Positions count from after the BOM, in error.object, not in data.
+        undecodable = error.object
+        line = undecodable.count(b"\n", 0, error.start) + 1
+        raise InputError(
+            f"{path}: is not UTF-8 (byte 0x{undecodable[error.start]:02x} on line {line});"
+            " save it as UTF-8"
+        ) from None
+    return ProjectText(text=text, has_bom=data.startswith(codecs.BOM_UTF8))
+
+
+def uses_crlf(text: str) -> bool:
+    """True when every line ends in CRLF; a file mixing both is left as it is."""
+    return CRLF in text and _BARE_LF.search(text) is None
+
+
+def with_crlf(text: str) -> str:
+    """Every bare LF turned into CRLF; existing CRLFs stay as they are."""
+    return _BARE_LF.sub(CRLF, text)

@@ -1,0 +1,111 @@
+"""Errors at the CLI boundary: one line each, and never exit 1 (which means "stale")."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lockstep import cli
+
+PYPROJECT = '[project]\nname = "demo"\nversion = "0.1.0"\n'
+ENVIRONMENT = "dependencies:\n  - python=3.11\n"
+# Nesting deeper than Python's recursion limit: PyYAML's composer recurses once
+# per level, so reading this raises RecursionError, which lockstep does not expect.
+TOO_DEEP_ENVIRONMENT = ENVIRONMENT + "x: " + "[" * 5000 + "]" * 5000 + "\n"
+INTERNAL_HINT = "(please report this; run with LOCKSTEP_DEBUG=1 for the traceback)"
+
+
+def project_with(root: Path, *, environment: str) -> Path:
+    root.mkdir()
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    (root / "environment.yml").write_text(environment)
+    return root
+
+
+def lockstep(*args: str, project: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {key: value for key, value in os.environ.items() if key != "LOCKSTEP_DEBUG"}
+    return subprocess.run(
+        [sys.executable, "-m", "lockstep", *args, "--project", str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**environ, **env},
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("command", ["check", "lock"])
+def test_unexpected_error_is_one_line_and_exit_70(tmp_path: Path, command: str) -> None:
+    """It reports an unexpected exception as an internal error in one line and exits 70."""
+    project = project_with(tmp_path / "project", environment=TOO_DEEP_ENVIRONMENT)
+
+    result = lockstep(command, project=project)
+
+    assert result.returncode == 70
+    assert "Traceback" not in result.stderr
+    # `lock` prints its progress first; the error is the last line.
+    assert result.stderr.splitlines()[-1] == (
+        "lockstep: internal error: RecursionError: maximum recursion depth exceeded"
+        f" {INTERNAL_HINT}"
+    )
+
+
+def test_lockstep_debug_prints_the_traceback(tmp_path: Path) -> None:
+    """With LOCKSTEP_DEBUG=1 it prints the traceback before the internal-error line."""
+    project = project_with(tmp_path / "project", environment=TOO_DEEP_ENVIRONMENT)
+
+    result = lockstep("check", project=project, LOCKSTEP_DEBUG="1")
+
+    assert result.returncode == 70
+    assert result.stderr.startswith("Traceback (most recent call last):\n")
+    assert result.stderr.splitlines()[-1] == (
+        "lockstep: internal error: RecursionError: maximum recursion depth exceeded"
+        f" {INTERNAL_HINT}"
+    )
+
+
+def test_directory_named_environment_yml_is_bad_input(tmp_path: Path) -> None:
+    """It says environment.yml cannot be read when it is a directory, and exits 2."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(PYPROJECT)
+    (project / "environment.yml").mkdir()
+
+    result = lockstep("check", project=project)
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"lockstep: error: {project / 'environment.yml'}: cannot be read (Is a directory)\n"
+    )
+
+
+def test_os_error_on_a_project_file_is_one_line(tmp_path: Path) -> None:
+    """It reports an OSError on a project file as that file and the system's reason; exit 74."""
+    project = project_with(tmp_path / "project", environment=ENVIRONMENT)
+    (project / "poetry.lock").mkdir()
+
+    result = lockstep("check", project=project)
+
+    assert result.returncode == 74
+    assert result.stderr == f"lockstep: error: {project / 'poetry.lock'}: Is a directory\n"
+
+
+def test_os_error_without_a_file_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """It reports a disk-full error (no file name attached) as one line and exits 74."""
+
+    def disk_full(_project: Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("lockstep.freshness.check_project", disk_full)
+
+    code = cli.main(["check", "--project", str(tmp_path)])
+
+    assert code == 74
+    assert capsys.readouterr().err == "lockstep: error: No space left on device\n"
