@@ -310,3 +310,14 @@ def test_lock_keeps_a_crlf_checkout_crlf_and_fresh(scenario: LockScenario) -> No
     assert check.returncode == 0, check.stdout + check.stderr
     assert again.returncode == 0, again.stderr
     assert (project / "pyproject.toml").read_bytes() == before
+
+
+def test_a_utf16_poetry_lock_is_stale_not_a_crash(tmp_path: Path) -> None:
+    """A poetry.lock re-saved as UTF-16 is named stale with the fix, like any unreadable lock."""
+    root = fresh_project(tmp_path / "project")
+    lock = root / "poetry.lock"
+    lock.write_bytes(lock.read_text().encode("utf-16"))
+
+    assert [(item.path.name, item.reason) for item in check_project(root)] == [
+        ("poetry.lock", "not valid UTF-8 TOML")
+    ]

@@ -84,8 +84,9 @@ def _poetry_staleness(files: ProjectFiles, pyproject: Mapping[str, Any]) -> list
             locked = tomllib.load(stream).get("metadata", {}).get("content-hash")
     except FileNotFoundError:
         return [Staleness(path, "missing", BOOTSTRAP)]
-    except tomllib.TOMLDecodeError:
-        return [Staleness(path, "not valid TOML", UPDATE)]
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        # A UTF-16 or hand-mangled lockfile: regenerating it is the fix.
+        return [Staleness(path, "not valid UTF-8 TOML", UPDATE)]
     if locked != poetry_content_hash(pyproject):
         return [Staleness(path, "pyproject.toml changed since it was locked", UPDATE)]
     return []
