@@ -53,13 +53,19 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _platforms(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
-    listed = data.get("platforms") or list(settings.DEFAULT_PLATFORMS)
-    if not isinstance(listed, list):
-        raise InputError(f"{path}: `platforms:` must be a list such as [linux-64, linux-aarch64]")
+    override = settings.platform_override()
+    if override is not None:
+        where = f"{settings.PLATFORMS_VARIABLE} (make's LOCK_PLATFORMS)"
+        listed: Any = list(override)
+    else:
+        where = str(path)
+        listed = data.get("platforms") or list(settings.DEFAULT_PLATFORMS)
+    if not isinstance(listed, list) or not listed:
+        raise InputError(f"{where}: `platforms:` must be a list such as [linux-64, linux-aarch64]")
     for platform in listed:
         if platform not in KNOWN_PLATFORMS:
             known = ", ".join(KNOWN_PLATFORMS)
-            raise InputError(f"{path}: unknown platform {platform!r}; use one of: {known}")
+            raise InputError(f"{where}: unknown platform {platform!r}; use one of: {known}")
     return tuple(str(platform) for platform in listed)
 
 

@@ -12,6 +12,17 @@ DEFAULT_FETCH_WORKERS = 16
 DEFAULT_FETCH_TIMEOUT_SECONDS = 30.0
 
 
+# Conda platforms to lock and check instead of environment.yml's `platforms:`.
+PLATFORMS_VARIABLE = "LOCKSTEP_PLATFORMS"
+
+
+def platform_override() -> tuple[str, ...] | None:
+    """The platforms named by LOCKSTEP_PLATFORMS (comma-separated), if it is set and not empty."""
+    value = os.environ.get(PLATFORMS_VARIABLE, "")
+    platforms = tuple(part.strip() for part in value.split(",") if part.strip())
+    return platforms or None
+
+
 def cache_dir() -> Path:
     """Where package metadata is cached by package hash (LOCKSTEP_CACHE_DIR wins)."""
     explicit = os.environ.get("LOCKSTEP_CACHE_DIR")
