@@ -44,6 +44,14 @@ RUNTIME_BASE_IMAGE ?=
 LOCK_PLATFORMS ?=
 #: the host port of `make jupyter` (bound to 127.0.0.1 only)
 PORT ?= 8888
+#: the registry `make push` publishes the runtime image to, as REGISTRY/IMAGE:TAG
+REGISTRY ?=
+#: Docker platforms of the runtime image (buildx), e.g. linux/amd64,linux/arm64
+PLATFORMS ?=
+#: a registry image holding BuildKit's layer cache for every builder (buildx)
+CACHE_REF ?=
+#: the buildx builder to build with, e.g. a remote or Kubernetes one (buildx)
+BUILDER ?=
 TOOLS_IMAGE := $(IMAGE)-tools:$(TAG)
 DEV_IMAGE := $(IMAGE)-dev:$(TAG)
 RUNTIME_IMAGE := $(IMAGE):$(TAG)
@@ -51,9 +59,24 @@ RUNTIME_IMAGE := $(IMAGE):$(TAG)
 CACHE_VOLUME ?= $(IMAGE)-lockstep-cache
 BUILD_ARGS := $(foreach setting,CONDA_MIRROR PYPI_MIRROR MICROMAMBA_IMAGE RUNTIME_BASE_IMAGE,\
   $(if $($(setting)),--build-arg $(setting)=$($(setting))))
-DOCKER_BUILD = DOCKER_BUILDKIT=1 $(DOCKER) build $(BUILD_FLAGS) $(strip $(BUILD_ARGS))
+# A registry cache, several platforms or a chosen builder need buildx itself;
+# otherwise `docker build` with BuildKit (built into Docker 20.10-22, buildx on 23+).
+USE_BUILDX := $(strip $(CACHE_REF)$(PLATFORMS)$(BUILDER))
+comma := ,
+# build_with TARGET: the build command for one stage, with its own cache in CACHE_REF.
+cache_of = --cache-from type=registry$(comma)ref=$(CACHE_REF):$(1) \
+  --cache-to type=registry$(comma)ref=$(CACHE_REF):$(1)$(comma)mode=max
+build_with = $(if $(USE_BUILDX),$(DOCKER) buildx build $(if $(BUILDER),--builder $(BUILDER)) \
+  $(if $(CACHE_REF),$(call cache_of,$(1))),DOCKER_BUILDKIT=1 $(DOCKER) build) \
+  $(BUILD_FLAGS) $(strip $(BUILD_ARGS))
+# Images `make` runs here are loaded into the local engine; a multi-platform runtime
+# stays in the builder until `make push` publishes it.
+LOAD := $(if $(USE_BUILDX),--load)
+RUNTIME_OUTPUT := $(if $(PLATFORMS),--platform $(PLATFORMS),$(LOAD))
+PUSHED_IMAGE := $(REGISTRY)/$(IMAGE):$(TAG)
 # The commit the image is built from, marked -dirty when the tree has changes.
 REVISION := $(shell git describe --always --dirty --exclude='*' 2>/dev/null || echo unknown)
+RUNTIME_LABELS = --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS)
 LOCKFILE_DIGESTS = $(shell sha256sum conda-*.lock poetry.lock 2>/dev/null | awk '{printf "%s%s=sha256:%s", (NR > 1 ? "," : ""), $$2, $$1}')
 # stdin always reaches the container (`echo CMD | make shell`); a tty only on a terminal.
 TTY_FLAGS := --interactive $(shell [ -t 0 ] && echo --tty)
@@ -76,12 +99,17 @@ LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
 	    *) echo "make: the Docker daemon does not answer ('$(DOCKER) info' failed): start Docker and retry" >&2 ;; \
 	  esac; exit 1; }
 
-# Docker 23+ builds with BuildKit only through the buildx plugin; older clients have it built in.
+# Docker 23+ builds with BuildKit only through the buildx plugin; older clients have it
+# built in, unless a buildx feature is asked for (CACHE_REF, PLATFORMS, BUILDER).
 .PHONY: .buildkit
 .buildkit: .docker
-	@$(DOCKER) buildx version >/dev/null 2>&1 || \
-	  [ "$$($(DOCKER) version --format '{{.Client.Version}}' 2>/dev/null | cut -d. -f1)" -lt 23 ] 2>/dev/null || \
-	  { echo "make: Docker's buildx plugin (BuildKit) is missing: install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; }
+	@if ! $(DOCKER) buildx version >/dev/null 2>&1; then \
+	  if [ -n "$(USE_BUILDX)" ]; then \
+	    echo "make: CACHE_REF, PLATFORMS and BUILDER need Docker's buildx plugin: install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; fi; \
+	  major="$$($(DOCKER) version --format '{{.Client.Version}}' 2>/dev/null | cut -d. -f1)"; \
+	  if ! [ "$$major" -lt 23 ] 2>/dev/null; then \
+	    echo "make: Docker's buildx plugin (BuildKit) is missing: install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; fi; \
+	fi
 
 # image-exists IMAGE: fail with one line when IMAGE has not been built yet.
 image-exists = @$(DOCKER) image inspect $(1) >/dev/null 2>&1 || \
@@ -93,14 +121,25 @@ timed = @echo "==> $(1)" >&2; started=$$(date +%s); $(2); \
 
 .PHONY: .tools-image
 .tools-image: .buildkit
-	$(call timed,tools image $(TOOLS_IMAGE),$(DOCKER_BUILD) --target tools --tag $(TOOLS_IMAGE) .)
+	$(call timed,tools image $(TOOLS_IMAGE),$(call build_with,tools) $(LOAD) --target tools --tag $(TOOLS_IMAGE) .)
 
 .PHONY: build
 build: .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
 	$(LOCKSTEP_RUN) lockstep check --project /project
-	$(call timed,dev image $(DEV_IMAGE),$(DOCKER_BUILD) --target dev --tag $(DEV_IMAGE) .)
-	$(call timed,runtime image $(RUNTIME_IMAGE),$(DOCKER_BUILD) --target runtime --tag $(RUNTIME_IMAGE) \
-	  --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS) .)
+	$(call timed,dev image $(DEV_IMAGE),$(call build_with,dev) $(LOAD) --target dev --tag $(DEV_IMAGE) .)
+	$(call timed,runtime image $(RUNTIME_IMAGE)$(if $(PLATFORMS), for $(PLATFORMS)),\
+	  $(call build_with,runtime) $(RUNTIME_OUTPUT) --target runtime --tag $(RUNTIME_IMAGE) $(RUNTIME_LABELS) .)
+
+.PHONY: push
+push: build ## Publish the runtime image as REGISTRY/IMAGE:TAG (every PLATFORMS, through buildx)
+	@[ -n "$(REGISTRY)" ] || { echo "make: set REGISTRY, e.g. make push REGISTRY=ghcr.io/acme" >&2; exit 1; }
+ifneq ($(PLATFORMS),)
+	$(call build_with,runtime) --platform $(PLATFORMS) --push --target runtime \
+	  --tag $(PUSHED_IMAGE) $(RUNTIME_LABELS) .
+else
+	$(DOCKER) tag $(RUNTIME_IMAGE) $(PUSHED_IMAGE)
+	$(DOCKER) push $(PUSHED_IMAGE)
+endif
 
 .PHONY: env-bootstrap
 env-bootstrap: env-update ## First lock of a fresh project (the same as env-update)

@@ -73,7 +73,7 @@ def test_jupyterlab_is_in_the_dev_group() -> None:
 
 @pytest.mark.skipif(
     not DEVCONTAINER_CLI.exists(),
-    reason="needs node and npm: `make test` installs the Dev Containers CLI from npm when they exist",
+    reason="needs node and npm: `make test` installs the Dev Containers CLI from npm if they exist",
 )
 def test_the_dev_container_builds_the_dev_stage_and_opens_the_project(tmp_path: Path) -> None:
     """The Dev Containers CLI reads it: dev stage, project at /project, your uid, env's python."""

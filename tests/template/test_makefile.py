@@ -229,3 +229,65 @@ def test_the_revision_label_says_when_the_tree_has_changes(project: Path) -> Non
 
     assert head.startswith(clean) and len(clean) >= 7
     assert dirty == f"{clean}-dirty"
+
+
+def test_push_of_one_platform_tags_and_pushes_the_built_image(project: Path) -> None:
+    """Without PLATFORMS, push publishes the local runtime image as REGISTRY/IMAGE:TAG."""
+    (project / "conda-linux-64.lock").write_text("x")
+    (project / "poetry.lock").write_text("y")
+
+    lines = dry_run(project, "push", "REGISTRY=ghcr.io/acme", "TAG=1.2")
+
+    assert lines[-2:] == [
+        "docker tag envreport:1.2 ghcr.io/acme/envreport:1.2",
+        "docker push ghcr.io/acme/envreport:1.2",
+    ]
+
+
+def test_push_without_a_registry_says_how(project: Path) -> None:
+    """`make push` with no REGISTRY stops with one line showing the setting."""
+    (project / "conda-linux-64.lock").write_text("x")
+    (project / "poetry.lock").write_text("y")
+    fake = project / "docker"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+
+    result = make("push", f"DOCKER={fake}", cwd=project)
+
+    assert result.returncode != 0
+    assert "make: set REGISTRY, e.g. make push REGISTRY=ghcr.io/acme" in result.stderr
+
+
+def test_several_platforms_and_a_shared_cache_go_through_buildx(project: Path) -> None:
+    """PLATFORMS builds the runtime for each through buildx; CACHE_REF gives each stage a
+    registry cache of its own; BUILDER picks the builder; the local images are loaded."""
+    (project / "conda-linux-64.lock").write_text("x")
+    (project / "poetry.lock").write_text("y")
+    settings = (
+        "REGISTRY=ghcr.io/acme",
+        "PLATFORMS=linux/amd64,linux/arm64",
+        "CACHE_REF=ghcr.io/acme/envreport-cache",
+        "BUILDER=remote",
+    )
+
+    lines = [line for line in dry_run(project, "push", *settings) if "buildx build" in line]
+
+    ref = "type=registry,ref=ghcr.io/acme/envreport-cache:{0}"
+    cache = f"--cache-from {ref} --cache-to {ref},mode=max"
+    tools, dev, runtime, pushed = lines
+    for line, stage in ((tools, "tools"), (dev, "dev"), (runtime, "runtime"), (pushed, "runtime")):
+        assert line.startswith("docker buildx build --builder remote " + cache.format(stage))
+    assert "--load --target tools" in tools and "--load --target dev" in dev
+    assert "--platform linux/amd64,linux/arm64 --target runtime --tag envreport:latest" in runtime
+    assert "--load" not in runtime
+    assert "--platform linux/amd64,linux/arm64 --push --target runtime" in pushed
+    assert "--tag ghcr.io/acme/envreport:latest" in pushed
+    assert "--build-arg LOCKFILE_DIGESTS=conda-linux-64.lock=sha256:" in pushed
+
+
+def test_plain_builds_need_no_buildx(project: Path) -> None:
+    """Without those settings, builds stay `docker build` with BuildKit (Docker 20.10 works)."""
+    lines = dry_run(project, "build")
+
+    assert not any("buildx build" in line for line in lines)
+    assert any(line.startswith("DOCKER_BUILDKIT=1 docker build") for line in lines)

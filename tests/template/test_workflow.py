@@ -71,3 +71,14 @@ def test_the_runtime_build_reads_its_own_cache_and_is_labelled() -> None:
 def test_the_end_to_end_suite_runs_in_the_users_ci() -> None:
     """A job of its own runs `make test-e2e`."""
     assert steps_by_name("e2e")["End-to-end suite"]["run"] == "make test-e2e"
+
+
+def test_main_pushes_both_platforms_with_the_shared_cache() -> None:
+    """On pushes to main, `make push` publishes amd64 and arm64 with a registry cache."""
+    workflow = yaml.safe_load((REPO_ROOT / WORKFLOW).read_text())
+    publish = workflow["jobs"]["publish"]
+    assert publish["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert publish["permissions"] == {"contents": "read", "packages": "write"}
+    (push,) = [step for step in publish["steps"] if "make push" in str(step.get("run", ""))]
+    assert "PLATFORMS=linux/amd64,linux/arm64" in push["run"]
+    assert 'CACHE_REF="$registry/envreport-cache"' in push["run"]
