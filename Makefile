@@ -219,6 +219,8 @@ POETRY_VENV := $(VENVS)/poetry
 # python never shadows the test environment's.
 TOOLS_BIN := $(VENVS)/bin
 TEST_STAMP := $(TEST_VENV)/.installed
+# The example package alone: editing pyproject.toml reinstalls it, not the tooling.
+EXAMPLE_STAMP := $(TEST_VENV)/.example-installed
 POETRY_STAMP := $(POETRY_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 #: extra pytest arguments for `make test`, e.g. -k freshness
@@ -230,7 +232,7 @@ NODE_TOOLS := $(VENVS)/node
 NODE_STAMP := $(NODE_TOOLS)/.installed-$(DEVCONTAINER_CLI_VERSION)
 
 .PHONY: test
-test: $(TEST_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm),$(NODE_STAMP)) ## Run ruff, mypy and pytest on the host (no Docker needed)
+test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm),$(NODE_STAMP)) ## Run ruff, mypy and pytest on the host (no Docker needed)
 	@echo "==> ruff"
 	$(TEST_VENV)/bin/ruff check .
 	$(TEST_VENV)/bin/ruff format --check .
@@ -244,7 +246,7 @@ test: $(TEST_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm),$(NODE_STAMP)) 
 bench: $(TEST_STAMP) ## Benchmark lockstep's metadata fetch and check (prints figures)
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_pins.py
 
-$(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml pyproject.toml
+$(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "make test needs Python 3.10 or newer as '$(PYTHON)'; set PYTHON=/path/to/python3.x" >&2; exit 1; }
 	@echo "==> installing test tooling into $(TEST_VENV) (only when a pin file changed)"
@@ -252,6 +254,9 @@ $(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lo
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) \
 	  -r requirements/test.txt -c scripts/lockstep/constraints.txt -e scripts/lockstep
+	@touch $@
+
+$(EXAMPLE_STAMP): $(TEST_STAMP) pyproject.toml
 	@# The example package itself, without its dependencies (its tests report what is
 	@# missing); its requires-python describes the image's Python, not the host's.
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) --no-deps --ignore-requires-python -e .

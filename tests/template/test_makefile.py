@@ -291,3 +291,18 @@ def test_plain_builds_need_no_buildx(project: Path) -> None:
 
     assert not any("buildx build" in line for line in lines)
     assert any(line.startswith("DOCKER_BUILDKIT=1 docker build") for line in lines)
+
+
+def test_editing_pyproject_reinstalls_the_example_not_the_tooling() -> None:
+    """pyproject.toml is a prerequisite of the example's install only, not of the tooling's."""
+    assert "pyproject.toml" not in prerequisites(".venvs/test/.installed")
+    assert "pyproject.toml" in prerequisites(".venvs/test/.example-installed")
+
+
+def prerequisites(target: str) -> list[str]:
+    """The prerequisites make's own database lists for `target`."""
+    database = make("--print-data-base", "--question", "help").stdout
+    for line in database.splitlines():
+        if line.startswith(f"{target}:"):
+            return line.split(":", 1)[1].split()
+    raise AssertionError(f"{target} is not in make's database")
