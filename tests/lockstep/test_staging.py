@@ -47,3 +47,31 @@ def test_commit_swaps_changed_files_only_and_removes_dropped_lockfiles(tmp_path:
         "poetry.lock",
         "pyproject.toml",
     ]
+
+
+def test_every_run_stages_in_the_same_place(tmp_path: Path) -> None:
+    """The staging path is the same each run: Poetry names a project's virtualenv after its
+    path, so a random staging name made a new virtualenv on every `lockstep lock`."""
+    project = ProjectFiles(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("x\n")
+    roots = []
+    for _ in range(2):
+        with Staging(project) as staging:
+            roots.append(staging.root)
+
+    assert roots[0] == roots[1] == tmp_path / ".lockstep-staging"
+    assert not roots[0].exists()
+
+
+def test_a_killed_runs_staging_copy_is_replaced(tmp_path: Path) -> None:
+    """What a killed run left in the staging directory is gone before the next run copies."""
+    project = ProjectFiles(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("x\n")
+    leftover = tmp_path / ".lockstep-staging"
+    leftover.mkdir()
+    (leftover / "conda-osx-64.lock").write_text("from a killed run\n")
+
+    with Staging(project) as staging:
+        staged = sorted(path.name for path in staging.root.iterdir())
+
+    assert staged == ["pyproject.toml"]

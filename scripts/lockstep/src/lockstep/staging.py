@@ -1,7 +1,9 @@
 """The all-or-nothing part of `lockstep lock`: a run lock, a staging copy, an atomic swap.
 
-Every step works on copies inside `<project>/.lockstep-staging-*` (the same
-filesystem, so `os.replace` is atomic). The real files are touched only by
+Every step works on copies inside `<project>/.lockstep-staging` (the same
+filesystem, so `os.replace` is atomic). Its name is fixed, which the run lock
+makes safe: Poetry names the virtualenv it makes for a project after the
+project's path, so a fixed path lets every run reuse one. The real files are touched only by
 `commit()`, which runs with SIGINT/SIGTERM held back so that a Ctrl-C cannot
 cut the swap in half; before that, a failure or Ctrl-C just removes the copy.
 """
@@ -13,7 +15,6 @@ import fcntl
 import os
 import shutil
 import signal
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from types import FrameType, TracebackType
 from lockstep.errors import BusyError
 from lockstep.project import CONDA_LOCK_GLOB, ProjectFiles
 
-STAGING_PREFIX = ".lockstep-staging-"
+STAGING_NAME = ".lockstep-staging"
 
 
 @contextmanager
@@ -71,7 +72,10 @@ class Staging:
 
     def __init__(self, project: ProjectFiles) -> None:
         self.project = project
-        self.root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=project.root))
+        self.root = project.root / STAGING_NAME
+        # Left behind only by a killed run: the caller holds the run lock.
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir()
         self.files = ProjectFiles(self.root)
 
     def __enter__(self) -> Staging:
