@@ -9,9 +9,9 @@ at PROJECT's sources).
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
 from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 
 

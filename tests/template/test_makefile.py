@@ -60,7 +60,7 @@ def dry_run(project: Path, target: str, *variables: str) -> list[str]:
     result = make("-n", target, *variables, cwd=project)
     assert result.returncode == 0, result.stderr
     joined = result.stdout.replace("\\\n", " ")
-    commands = []
+    commands: list[str] = []
     for line in joined.splitlines():
         parts = line.split("; ")
         docker = [
@@ -182,7 +182,11 @@ def test_a_daemon_that_does_not_answer_stops_with_one_line(project: Path, tmp_pa
 
 def test_a_second_make_test_reinstalls_nothing() -> None:
     """With no pin file changed, both test environments are up to date (`make -q` says so)."""
-    stamps = [".venvs/test/.installed", ".venvs/test/.example-installed", ".venvs/poetry/.installed"]
+    stamps = [
+        ".venvs/test/.installed",
+        ".venvs/test/.example-installed",
+        ".venvs/poetry/.installed",
+    ]
     if not all((REPO_ROOT / stamp).exists() for stamp in stamps):
         pytest.skip("the environments exist only under `make test`")
 
