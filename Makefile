@@ -205,7 +205,7 @@ clean: .docker ## Remove this project's images and its lockstep cache volume
 
 .PHONY: test-e2e
 test-e2e: ## End to end, for real: build, run, shell, relock in a copy of the project (needs Docker that can pull)
-	$(PYTHON) tests/e2e/e2e.py
+	$(PYTHON) tests/e2e/e2e.py $(E2E_FLAGS)
 
 # ---------------------------------------------------------------- host tests
 # `make test` needs Python 3.10+ and make only: it keeps two virtual
@@ -223,6 +223,8 @@ TEST_STAMP := $(TEST_VENV)/.installed
 EXAMPLE_STAMP := $(TEST_VENV)/.example-installed
 POETRY_STAMP := $(POETRY_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
+#: options of `make test-e2e`, e.g. --keep
+E2E_FLAGS ?=
 #: extra pytest arguments for `make test`, e.g. -k freshness
 PYTEST_ARGS ?=
 
