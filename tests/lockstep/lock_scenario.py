@@ -1,8 +1,9 @@
 """A temporary project, a served channel and the tools on PATH, for `lockstep lock` tests.
 
-conda-lock is replaced by tests/support/standin_conda_lock.py (a stand-in at the
-process boundary: conda channels are unreachable here); Poetry is the real one
-unless a test swaps in a shim.
+`conda-lock` on PATH is tests/support/standin_conda_lock.py: the real conda-lock
+4.0.3 run with only its solver replaced (conda channels are unreachable here),
+answering with the packages this module builds and serves. Poetry is the real
+one unless a test swaps in a shim.
 """
 
 from __future__ import annotations
@@ -69,12 +70,20 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def _package_specs() -> dict[str, list[PackageSpec]]:
-    six = PackageSpec("six", "1.16.0", noarch=True, dists=[DistSpec("six", "1.16.0")])
+    six = PackageSpec(
+        "six", "1.16.0", noarch=True, dists=[DistSpec("six", "1.16.0")], depends=["python"]
+    )
     return {
         "linux-64": [
             PackageSpec("python", "3.11.10", "h_x86"),
             six,
-            PackageSpec("msgpack-python", "1.1.0", dists=[DistSpec("msgpack", "1.1.0")]),
+            # conda-lock keeps only what a request reaches: conda-only comes in as a dependency.
+            PackageSpec(
+                "msgpack-python",
+                "1.1.0",
+                dists=[DistSpec("msgpack", "1.1.0")],
+                depends=["python >=3.11,<3.12.0a0", "conda-only"],
+            ),
             PackageSpec("conda-only", "0.1", dists=[DistSpec(CONDA_ONLY_DIST, "0.1")]),
         ],
         "linux-aarch64": [
@@ -85,6 +94,7 @@ def _package_specs() -> dict[str, list[PackageSpec]]:
                 "1.0.8",
                 subdir="linux-aarch64",
                 dists=[DistSpec("msgpack", "1.0.8")],
+                depends=["python >=3.11,<3.12.0a0"],
             ),
         ],
     }
@@ -99,6 +109,7 @@ class LockScenario:
     scenario_file: Path = field(init=False)
     calls_file: Path = field(init=False)
     packages: dict[str, list[Path]] = field(default_factory=dict)
+    specs: dict[str, list[PackageSpec]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.project = self.root / "project"
@@ -111,7 +122,8 @@ class LockScenario:
         self.calls_file = self.root / "calls.jsonl"
         self._shim("conda-lock", f'exec "{sys.executable}" "{STANDIN}" "$@"')
         channel = self.server.state.root
-        for platform, specs in _package_specs().items():
+        self.specs = _package_specs()
+        for platform, specs in self.specs.items():
             self.packages[platform] = [
                 build_package(spec, channel / ("noarch" if spec.noarch else spec.subdir))
                 for spec in specs
@@ -135,8 +147,17 @@ class LockScenario:
         self._shim("poetry", "echo 'Resolving dependencies...' >&2; exec sleep 60")
 
     def set_behaviour(self, behaviour: str) -> None:
+        """What the solver answers: the served packages (`ok`), a solver failure, or a hang."""
         lockfiles = {
-            platform: [(self.server.url_for(path), md5_of(path)) for path in paths]
+            platform: [
+                {
+                    "url": self.server.url_for(path),
+                    "md5": md5_of(path),
+                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "depends": list(spec.depends),
+                }
+                for spec, path in zip(self.specs[platform], paths, strict=True)
+            ]
             for platform, paths in self.packages.items()
         }
         scenario = {"behaviour": behaviour, "lockfiles": lockfiles, "calls": str(self.calls_file)}

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conda_lock.content_hash import backwards_compatible_content_hashes
-from conda_lock.lookup import DEFAULT_MAPPING_URL
-from conda_lock.src_parser import make_lock_spec
-from conda_lock.virtual_package import default_virtual_package_repodata
 
 from lockstep._toml import tomllib
 from lockstep.freshness import check_project, poetry_content_hash
-from lockstep.input_hash import conda_input_hashes
 from lockstep.model import Pin
 from lockstep.pyproject import file_digest, render_generated_sections
 from tests.lockstep.lock_scenario import REPO_ROOT
-from tests.support.conda_packages import explicit_lockfile_text
+from tests.support.standin_conda_lock import SolvedPackage, render_lockfiles
 
 ENVIRONMENT = """\
 channels: [conda-forge]
@@ -47,16 +43,36 @@ priority = "primary"
 """
 
 
+CHANNEL = "https://conda.anaconda.org/conda-forge"
+
+
+def _solution(platform: str, python_build: str) -> list[SolvedPackage]:
+    """What a solver would answer for ENVIRONMENT on `platform` (the URLs are never fetched)."""
+    python = f"{CHANNEL}/{platform}/python-3.11.10-{python_build}_cpython.conda"
+    six = f"{CHANNEL}/noarch/six-1.16.0-pyh6c4a22f_0.tar.bz2"
+    return [
+        SolvedPackage(python, hashlib.md5(python.encode(), usedforsecurity=False).hexdigest()),
+        SolvedPackage(
+            six, hashlib.md5(six.encode(), usedforsecurity=False).hexdigest(), depends=("python",)
+        ),
+    ]
+
+
+SOLUTIONS = {
+    "linux-64": _solution("linux-64", "hc5c86c4_3"),
+    "linux-aarch64": _solution("linux-aarch64", "h1683364_3"),
+}
+
+
 def fresh_project(root: Path) -> Path:
-    """A project whose three kinds of lockfile all match their inputs."""
+    """A project whose three kinds of lockfile all match their inputs.
+
+    The conda lockfiles are written by conda-lock itself (its solver replaced),
+    so their `# input_hash:` is conda-lock's, not one lockstep computed.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    environment = root / "environment.yml"
-    environment.write_text(ENVIRONMENT)
-    hashes = conda_input_hashes(environment, ["linux-64", "linux-aarch64"])
-    for platform, input_hash in hashes.items():
-        (root / f"conda-{platform}.lock").write_text(
-            explicit_lockfile_text(platform=platform, input_hash=input_hash, urls_and_md5s=[])
-        )
+    (root / "environment.yml").write_text(ENVIRONMENT)
+    render_lockfiles(root, SOLUTIONS)
     digests = {path.name: file_digest(path) for path in sorted(root.glob("conda-*.lock"))}
     text = render_generated_sections(
         PYPROJECT, pins=[Pin("six", "1.16.0")], lockfile_digests=digests
@@ -74,21 +90,6 @@ def reasons(root: Path) -> list[tuple[str, str]]:
 def test_fresh_project_has_nothing_stale(tmp_path: Path) -> None:
     """It reports nothing for a project whose lockfiles match their inputs."""
     assert check_project(fresh_project(tmp_path)) == []
-
-
-def test_input_hash_is_conda_locks_own(tmp_path: Path) -> None:
-    """Its input hash is one conda-lock itself accepts for the same environment.yml."""
-    environment = tmp_path / "environment.yml"
-    environment.write_text(ENVIRONMENT)
-    ours = conda_input_hashes(environment, ["linux-64"])["linux-64"]
-
-    spec = make_lock_spec(
-        src_files=[environment], platform_overrides=["linux-64"], mapping_url=DEFAULT_MAPPING_URL
-    )
-    with default_virtual_package_repodata(cuda_version="default") as repodata:
-        accepted = backwards_compatible_content_hashes(spec, repodata, "linux-64")
-
-    assert ours in accepted
 
 
 def test_comment_edits_keep_conda_lockfiles_fresh(tmp_path: Path) -> None:

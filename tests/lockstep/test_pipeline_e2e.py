@@ -1,7 +1,8 @@
-"""`lockstep lock` end to end: stand-in solve, real pins over loopback HTTP, real `poetry lock`.
+"""`lockstep lock` end to end: real conda-lock, real pins over loopback HTTP, real `poetry lock`.
 
-The conda solve is a stand-in executable (conda channels are unreachable here);
-package metadata, the index check and `poetry lock` are real and reach PyPI.
+conda-lock is the real one with its solver replaced (conda channels are
+unreachable here: tests/support/standin_conda_lock.py); package metadata, the
+index check and `poetry lock` are real and reach PyPI.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def test_poetry_locks_on_a_python_made_for_environment_yml(scenario: LockScenari
     """With a conda solver configured, Poetry runs on a Python created for environment.yml's spec.
 
     micromamba is a stand-in at the process boundary (conda-forge is unreachable): it records
-    the call and creates a real venv. Poetry takes it through CONDA_PREFIX, so it creates no
+    the call, parses the spec as micromamba does and makes a venv from a Python of this
+    machine that matches it. Poetry takes it through CONDA_PREFIX, so it creates no
     virtualenv of its own.
     """
     log = scenario.add_standin_micromamba()
@@ -137,5 +139,6 @@ def test_poetry_locks_on_a_python_made_for_environment_yml(scenario: LockScenari
     assert second.returncode == 0, second.stderr
     (call,) = [json.loads(line) for line in log.read_text().splitlines()]
     assert call[:3] == ["create", "--yes", "--prefix"]
-    assert call[4:] == ["--override-channels", "--channel", "conda-forge", "python=3.11.*"]
+    # The MatchSpec conda-lock itself passes to micromamba for `python=3.11`.
+    assert call[4:] == ["--override-channels", "--channel", "conda-forge", "python 3.11.*"]
     assert not list((scenario.root / "poetry-cache").glob("virtualenvs/*"))

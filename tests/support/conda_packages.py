@@ -41,6 +41,8 @@ class PackageSpec:
     noarch: bool = False
     payload_bytes: int = 0
     extension: str = ".conda"
+    # MatchSpecs of its dependencies (index.json `depends`), as a solver reports them.
+    depends: Sequence[str] = field(default_factory=tuple)
 
     @property
     def filename(self) -> str:
@@ -88,7 +90,7 @@ def build_package(spec: PackageSpec, out_dir: Path) -> Path:
         "build": spec.build,
         "build_number": 0,
         "subdir": "noarch" if spec.noarch else spec.subdir,
-        "depends": [],
+        "depends": list(spec.depends),
     }
     if spec.noarch:
         index["noarch"] = "python"

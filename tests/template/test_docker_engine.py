@@ -22,7 +22,8 @@ IMAGE = "lockstep-selftest"
 # Building the tools stage downloads Python, conda-lock and Poetry: minutes, not seconds.
 BUILD_TIMEOUT_SECONDS = 1800
 
-pytestmark = pytest.mark.docker
+# Building the tools stage installs conda-lock and Poetry from PyPI (or PYPI_MIRROR).
+pytestmark = [pytest.mark.docker, pytest.mark.network]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -14,6 +14,8 @@ import hashlib
 import shutil
 from pathlib import Path
 
+from conda_lock.conda_solver import _to_match_spec
+
 from lockstep import settings
 from lockstep.environment import EnvironmentSpec
 from lockstep.runner import run_tool
@@ -21,6 +23,20 @@ from lockstep.runner import run_tool
 # conda's pseudo-channel that only turns the defaults off; --override-channels does that.
 NODEFAULTS = "nodefaults"
 READY_MARKER = "conda-meta/history"
+# EnvironmentSpec.python_spec for a python without a version (`- python`).
+ANY_VERSION = "*"
+
+
+def python_match_spec(environment: EnvironmentSpec) -> str:
+    """environment.yml's python as one solver argument, formatted by conda-lock's own function.
+
+    This is the form conda-lock passes to micromamba for the same entry
+    (`python 3.12.*`, `python >=3.12,<3.13`, `python`); `python=` followed by a
+    range (`python=>=3.12,<3.13`) is no MatchSpec, and micromamba rejects it.
+    """
+    version = None if environment.python_spec == ANY_VERSION else environment.python_spec
+    spec: str = _to_match_spec("python", version, None, None)
+    return spec
 
 
 def python_prefix_for(environment: EnvironmentSpec, *, cache_dir: Path) -> Path:
@@ -56,7 +72,7 @@ def ensure_poetry_python(
     for channel in environment.channels:
         if channel != NODEFAULTS:
             command += ["--channel", channel]
-    command.append(f"python={environment.python_spec}")
+    command.append(python_match_spec(environment))
     run_tool(command, cwd=workdir)
     shutil.rmtree(prefix, ignore_errors=True)
     building.rename(prefix)
