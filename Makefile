@@ -245,8 +245,9 @@ test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm
 	  $(TEST_VENV)/bin/pytest $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: $(TEST_STAMP) ## Benchmark lockstep's metadata fetch and check (prints figures)
+bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's metadata fetch, `lockstep check` and the test suite (prints figures)
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_pins.py
+	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py
 
 $(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \

@@ -7,31 +7,12 @@ and conda-lock 4.0.3 reproduces their `# input_hash:` (tests/data/realworld/READ
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from lockstep.explicit import read_explicit_lockfile
 from lockstep.freshness import conda_staleness
-from lockstep.project import ENVIRONMENT_FILE, ProjectFiles
-
-PAIRS = Path(__file__).resolve().parents[1] / "data" / "realworld" / "pairs"
-# The pairs whose headers conda-lock 4.0.3 reproduces: 11 lockfiles in all.
-REPRODUCED = ("esmvalcore", "jupyterlab-desktop", "pangeo-base-notebook", "ttyg-evaluation")
-
-
-def pair_as_project(name: str, root: Path) -> tuple[ProjectFiles, list[str]]:
-    """The pair's environment file and lockfiles laid out as a lockstep project."""
-    source = PAIRS / name
-    (environment,) = [p for p in source.iterdir() if p.suffix in (".yml", ".yaml")]
-    root.mkdir()
-    shutil.copyfile(environment, root / ENVIRONMENT_FILE)
-    platforms = []
-    for lockfile in sorted(source.glob("conda-*.lock")):
-        shutil.copyfile(lockfile, root / lockfile.name)
-        platforms.append(read_explicit_lockfile(lockfile).platform)
-    return ProjectFiles(root), platforms
+from tests.support.realworld_projects import PAIRS, REPRODUCED, pair_as_project
 
 
 def test_the_pairs_hold_eleven_lockfiles() -> None:

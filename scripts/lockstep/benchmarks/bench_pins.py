@@ -1,11 +1,11 @@
-"""Benchmark lockstep's metadata fetch and `lockstep check`; prints figures, asserts nothing.
+"""Benchmark lockstep's metadata fetch; prints figures, asserts nothing.
 
 Builds realistic `.conda` packages (megabytes of incompressible payload, like
 wheels and shared libraries, plus a dist-info), serves them on 127.0.0.1 with
 HTTP range support, and measures what reading their Python distributions
 costs cold (empty cache) and warm. It then reads some of them from a server
 that ignores Range (as `python -m http.server` does), which must send whole
-packages, and times `lockstep check` on this repository's example project.
+packages. (`lockstep check` is timed by bench_check.py.)
 
 Run: make bench  (or .venvs/test/bin/python scripts/lockstep/benchmarks/bench_pins.py)
 """
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +40,6 @@ DEFAULT_PACKAGES = 60
 DEFAULT_NO_RANGE_PACKAGES = 8
 MIN_PAYLOAD = 1_000_000
 MAX_PAYLOAD = 6_000_000
-CHECK_RUNS = 5
 
 
 def build_channel(root: Path, count: int) -> list[Path]:
@@ -87,21 +84,6 @@ def read_without_ranges(root: Path, packages: list[Path]) -> tuple[Distributions
         return found, server.state.bytes_sent, seconds
 
 
-def time_check() -> tuple[float, int]:
-    timings = []
-    code = 0
-    for _ in range(CHECK_RUNS):
-        started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-m", "lockstep", "check", "--project", str(REPO_ROOT)],
-            capture_output=True,
-            check=False,
-        )
-        timings.append(time.perf_counter() - started)
-        code = result.returncode
-    return statistics.median(timings), code
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", type=int, default=DEFAULT_PACKAGES)
@@ -138,7 +120,6 @@ def main() -> int:
         if no_range["linux-64"] != expected:
             raise SystemExit("bench: the server ignoring Range gave other distributions")
 
-    check_seconds, check_code = time_check()
     fetched_share = cold_bytes / total_bytes
     no_range_share = no_range_bytes / sample_bytes
     rows = [
@@ -163,10 +144,6 @@ def main() -> int:
         ),
         ("wall time warm", f"{warm_seconds:.3f} s"),
         ("requests (warm)", f"{warm_requests}  (target 0)"),
-        (
-            "lockstep check, example project",
-            f"{check_seconds:.2f} s median of {CHECK_RUNS}  (target < 1 s; exit {check_code})",
-        ),
     ]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:

@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conda_lock._vendor.conda.models.version import VersionSpec
-from conda_lock.lookup import DEFAULT_MAPPING_URL
-from conda_lock.src_parser.environment_yaml import parse_environment_file
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from lockstep import settings
@@ -77,7 +74,14 @@ def _reject_pip_section(path: Path, dependencies: Iterable[Any]) -> None:
         )
 
 
+# conda-lock is imported only where its parser is needed: the checks before it
+# report bad input without its import time (most of `lockstep check`'s).
+
+
 def _python_spec(path: Path, platforms: tuple[str, ...]) -> str:
+    from conda_lock.lookup import DEFAULT_MAPPING_URL
+    from conda_lock.src_parser.environment_yaml import parse_environment_file
+
     try:
         spec = parse_environment_file(path, list(platforms), mapping_url=DEFAULT_MAPPING_URL)
     except Exception as error:  # conda-lock raises many kinds; all mean bad input here
@@ -96,6 +100,8 @@ def _python_spec(path: Path, platforms: tuple[str, ...]) -> str:
 
 
 def _check_python_agrees(path: Path, python_spec: str, requires_python: str) -> None:
+    from conda_lock._vendor.conda.models.version import VersionSpec
+
     try:
         allowed = SpecifierSet(requires_python)
     except InvalidSpecifier:

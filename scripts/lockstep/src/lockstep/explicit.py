@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from lockstep.errors import InputError
 from lockstep.text_files import read_project_text
@@ -23,8 +23,7 @@ _SHA256 = re.compile(r"^(?:sha256[:=])?([0-9a-f]{64})$")
 FIX = "regenerate it with `make env-update`"
 
 
-@dataclass(frozen=True)
-class LockedPackage:
+class LockedPackage(NamedTuple):
     """One package line of an explicit lockfile."""
 
     url: str
@@ -41,8 +40,7 @@ class LockedPackage:
         return "url-" + hashlib.sha256(self.url.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class ExplicitLockfile:
+class ExplicitLockfile(NamedTuple):
     path: Path
     platform: str
     input_hash: str | None

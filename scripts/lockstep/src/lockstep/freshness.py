@@ -1,21 +1,31 @@
-"""`lockstep check`: are the lockfiles fresh? Offline, solver-free, no Poetry import."""
+"""`lockstep check`: are the lockfiles fresh? Offline, solver-free, no Poetry import.
+
+Two paths to the same verdict. When the inputs digest recorded at lock time
+(inputs_digest.py) still matches, the conda lockfiles need only their recorded
+digests checked, and conda-lock is never imported. Otherwise environment.yml
+is validated and each lockfile's `# input_hash:` compared with conda-lock's own.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lockstep._toml import tomllib
-from lockstep.environment import load_environment
 from lockstep.errors import EXIT_FAILURE, EXIT_OK
 from lockstep.explicit import read_explicit_lockfile
-from lockstep.input_hash import conda_input_hashes
-from lockstep.project import ProjectFiles, conda_lock_name
-from lockstep.pyproject import file_digest, read_pyproject, recorded_digests, requires_python
+from lockstep.inputs_digest import inputs_digest
+from lockstep.project import CONDA_LOCK_TEMPLATE, ProjectFiles, conda_lock_name
+from lockstep.pyproject import (
+    file_digest,
+    read_pyproject,
+    recorded_digests,
+    recorded_inputs,
+    requires_python,
+)
 
 UPDATE = "run `make env-update`"
 BOOTSTRAP = "run `make env-bootstrap`"
@@ -28,8 +38,7 @@ _POETRY_KEYS = (*_POETRY_LEGACY_KEYS, "group")
 _PROJECT_KEYS = ("requires-python", "dependencies", "optional-dependencies")
 
 
-@dataclass(frozen=True)
-class Staleness:
+class Staleness(NamedTuple):
     path: Path
     reason: str
     fix: str
@@ -58,8 +67,20 @@ def poetry_content_hash(pyproject: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+def _unlisted_lockfiles(files: ProjectFiles, platforms: Sequence[str]) -> list[Staleness]:
+    wanted = {conda_lock_name(platform) for platform in platforms}
+    return [
+        Staleness(path, "its platform is no longer in environment.yml", UPDATE)
+        for path in files.existing_conda_locks()
+        if path.name not in wanted
+    ]
+
+
 def conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Staleness]:
     """The conda lockfiles whose `# input_hash:` differs from conda-lock's for environment.yml."""
+    # Imported here: conda-lock takes most of `check`'s time, and the fast path needs none of it.
+    from lockstep.input_hash import conda_input_hashes
+
     stale = []
     expected = conda_input_hashes(files.environment, platforms)
     for platform in platforms:
@@ -68,13 +89,23 @@ def conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Stale
             stale.append(Staleness(path, "missing", BOOTSTRAP))
         elif read_explicit_lockfile(path).input_hash != expected[platform]:
             stale.append(Staleness(path, "environment.yml changed since it was locked", UPDATE))
-    wanted = {conda_lock_name(platform) for platform in platforms}
-    stale.extend(
-        Staleness(path, "its platform is no longer in environment.yml", UPDATE)
-        for path in files.existing_conda_locks()
-        if path.name not in wanted
-    )
-    return stale
+    return stale + _unlisted_lockfiles(files, platforms)
+
+
+def _recorded_platforms(pyproject: Mapping[str, Any]) -> list[str]:
+    prefix, suffix = CONDA_LOCK_TEMPLATE.split("{platform}")
+    return [name.removeprefix(prefix).removesuffix(suffix) for name in recorded_digests(pyproject)]
+
+
+def _unchanged_inputs_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Staleness]:
+    """The fast path's conda verdict: inputs as locked, so only presence is left to check
+    (each lockfile's content is checked against its recorded digest by _digest_staleness)."""
+    missing = [
+        Staleness(files.conda_lock(platform), "missing", BOOTSTRAP)
+        for platform in platforms
+        if not files.conda_lock(platform).exists()
+    ]
+    return missing + _unlisted_lockfiles(files, platforms)
 
 
 def _poetry_staleness(files: ProjectFiles, pyproject: Mapping[str, Any]) -> list[Staleness]:
@@ -109,14 +140,26 @@ def _digest_staleness(
     return stale
 
 
-def check_project(project: Path) -> list[Staleness]:
-    """Every stale lockfile of the project; InputError when its inputs are bad."""
+def check_project(project: Path, *, fast: bool = True) -> list[Staleness]:
+    """Every stale lockfile of the project; InputError when its inputs are bad.
+
+    `fast=False` always takes conda-lock's path (the tests compare both paths' verdicts).
+    """
     files = ProjectFiles(project)
     pyproject = read_pyproject(files.pyproject)
-    environment = load_environment(files.environment, requires_python=requires_python(pyproject))
+    python = requires_python(pyproject)
+    recorded = recorded_inputs(pyproject)
+    if fast and recorded is not None and recorded == inputs_digest(files, requires_python=python):
+        platforms = _recorded_platforms(pyproject)
+        conda = _unchanged_inputs_staleness(files, platforms)
+    else:
+        from lockstep.environment import load_environment
+
+        platforms = list(load_environment(files.environment, requires_python=python).platforms)
+        conda = conda_staleness(files, platforms)
     return [
-        *conda_staleness(files, environment.platforms),
-        *_digest_staleness(files, environment.platforms, pyproject),
+        *conda,
+        *_digest_staleness(files, platforms, pyproject),
         *_poetry_staleness(files, pyproject),
     ]
 

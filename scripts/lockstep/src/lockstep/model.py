@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _SEPARATORS = re.compile(r"[-_.]+")
 
@@ -13,16 +13,14 @@ def normalize_name(name: str) -> str:
     return _SEPARATORS.sub("-", name).lower()
 
 
-@dataclass(frozen=True, order=True)
-class PythonDistribution:
+class PythonDistribution(NamedTuple):
     """A Python distribution (PEP 503 name, version) that a conda package installs."""
 
     name: str
     version: str
 
 
-@dataclass(frozen=True, order=True)
-class Pin:
+class Pin(NamedTuple):
     """An exact pin for Poetry's conda group; `marker` limits it to some platforms."""
 
     name: str

@@ -18,6 +18,7 @@ from lockstep.environment import EnvironmentSpec, load_environment
 from lockstep.explicit import ExplicitLockfile, read_explicit_lockfile
 from lockstep.index import missing_from_index
 from lockstep.input_hash import conda_input_hashes
+from lockstep.inputs_digest import inputs_digest
 from lockstep.model import Pin
 from lockstep.package_info import distributions_by_platform
 from lockstep.pins import derive_pins
@@ -123,7 +124,12 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
                 index_url = primary_index_url(pyproject)
                 kept, left_out = pins_on_index(lockfiles, index_url=index_url, cache_dir=cache_dir)
             with progress.step(f"pin {len(kept)} distributions in the conda group"):
-                _write_pins(files, kept, lockfiles=[lock.path for lock in lockfiles])
+                _write_pins(
+                    files,
+                    kept,
+                    lockfiles=[lock.path for lock in lockfiles],
+                    inputs=inputs_digest(files, requires_python=requires_python(pyproject)),
+                )
             for pin in left_out:
                 _report(f"left out: {pin} (not on {index_url})")
             with progress.step("poetry lock"):
@@ -137,9 +143,15 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
     _report(f"lockstep: locked in {progress.elapsed():.1f}s: {summary}")
 
 
-def _write_pins(files: ProjectFiles, pins: Sequence[Pin], *, lockfiles: Sequence[Path]) -> None:
+def _write_pins(
+    files: ProjectFiles,
+    pins: Sequence[Pin],
+    *,
+    lockfiles: Sequence[Path],
+    inputs: str | None = None,
+) -> None:
     digests = {path.name: file_digest(path) for path in lockfiles}
     # Bytes in and out: text mode would turn a CRLF file's line endings into LF.
     text = read_pyproject_text(files.pyproject)
-    rendered = render_generated_sections(text, pins=pins, lockfile_digests=digests)
+    rendered = render_generated_sections(text, pins=pins, lockfile_digests=digests, inputs=inputs)
     files.pyproject.write_bytes(rendered.encode("utf-8"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ENVIRONMENT_FILE = "environment.yml"
 PYPROJECT_FILE = "pyproject.toml"
@@ -14,8 +14,7 @@ CONDA_LOCK_GLOB = "conda-*.lock"
 POETRY_TOML_FILE = "poetry.toml"
 
 
-@dataclass(frozen=True)
-class ProjectFiles:
+class ProjectFiles(NamedTuple):
     """The files of one project directory that lockstep reads or writes."""
 
     root: Path

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from lockstep.errors import InputError
 
@@ -20,8 +20,7 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _BARE_LF = re.compile(r"(?<!\r)\n")
 
 
-@dataclass(frozen=True)
-class ProjectText:
+class ProjectText(NamedTuple):
     """A file's text, UTF-8 byte-order mark removed, line endings as in the file."""
 
     text: str

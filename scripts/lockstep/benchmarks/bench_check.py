@@ -1,0 +1,105 @@
+"""Benchmark `lockstep check` and `make test`'s pytest run; prints figures, asserts nothing.
+
+`lockstep check` runs on a fresh project made of real files (a pair from
+tests/data/realworld/pairs/ laid out as `lockstep lock` leaves it), as the
+median of several runs, next to `python -c pass` measured in the same run,
+alternating, so the ratio holds when the machine is busy. The slow path (an
+edited environment.yml, so conda-lock's own hash decides) is timed too. Then
+the whole pytest suite once, as `make test` runs it (wall time).
+
+Run: make bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.support.realworld_projects import locked_pair  # noqa: E402
+
+RUNS = 10
+TARGET_RATIO = 4.0
+LOCKSTEP = Path(sys.executable).with_name("lockstep")
+
+
+def timed(command: list[str]) -> tuple[float, int]:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, check=False)
+    return time.perf_counter() - started, result.returncode
+
+
+def check_figures(runs: int) -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory() as scratch:
+        files = locked_pair("esmvalcore", Path(scratch) / "project")
+        check = [str(LOCKSTEP), "check", "--project", str(files.root)]
+        baseline, fast, codes = [], [], set()
+        for _ in range(runs):
+            baseline.append(timed([sys.executable, "-c", "pass"])[0])
+            seconds, code = timed(check)
+            fast.append(seconds)
+            codes.add(code)
+        files.environment.write_text("# edited\n" + files.environment.read_text())
+        slow = [timed(check)[0] for _ in range(max(1, runs // 3))]
+    if codes != {0}:
+        raise SystemExit(f"bench: lockstep check did not call the fresh project fresh: {codes}")
+    ratio = statistics.median(fast) / statistics.median(baseline)
+    return [
+        ("python -c pass", f"{1000 * statistics.median(baseline):.0f} ms median of {runs}"),
+        (
+            "lockstep check, fresh project",
+            f"{1000 * statistics.median(fast):.0f} ms median of {runs}",
+        ),
+        ("check / python -c pass", f"{ratio:.1f} x  (target <= {TARGET_RATIO:g} x)"),
+        (
+            "lockstep check, inputs edited",
+            f"{1000 * statistics.median(slow):.0f} ms median of {len(slow)}"
+            "  (conda-lock's own hash decides)",
+        ),
+    ]
+
+
+def pytest_figures() -> list[tuple[str, str]]:
+    tools = REPO_ROOT / ".venvs"
+    env = {
+        **os.environ,
+        "PATH": f"{tools / 'bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    seconds = time.perf_counter() - started
+    summary = (result.stdout.strip().splitlines() or ["?"])[-1]
+    return [("pytest wall time (make test)", f"{seconds:.0f} s  (target <= 60 s; {summary})")]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--no-pytest", action="store_true", help="skip timing the test suite")
+    args = parser.parse_args()
+    rows = check_figures(args.runs)
+    if not args.no_pytest:
+        rows += pytest_figures()
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label.ljust(width)}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""Projects made of real files: an environment file and the lockfiles conda-lock wrote from it.
+
+tests/data/realworld/pairs/ holds them with their sources; REPRODUCED names the pairs
+whose `# input_hash:` conda-lock 4.0.3 reproduces (11 lockfiles in all).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from lockstep._toml import tomllib
+from lockstep.explicit import read_explicit_lockfile
+from lockstep.freshness import poetry_content_hash
+from lockstep.inputs_digest import inputs_digest
+from lockstep.project import ENVIRONMENT_FILE, ProjectFiles
+from lockstep.pyproject import file_digest, render_generated_sections
+
+PAIRS = Path(__file__).resolve().parents[1] / "data" / "realworld" / "pairs"
+REPRODUCED = ("esmvalcore", "jupyterlab-desktop", "pangeo-base-notebook", "ttyg-evaluation")
+REQUIRES_PYTHON = ">=3.12"
+PYPROJECT = f"""\
+[project]
+name = "demo"
+version = "0.1.0"
+requires-python = "{REQUIRES_PYTHON}"
+dependencies = []
+
+[tool.poetry]
+package-mode = false
+"""
+
+
+def pair_as_project(name: str, root: Path) -> tuple[ProjectFiles, list[str]]:
+    """The pair's environment file and lockfiles laid out as a lockstep project."""
+    source = PAIRS / name
+    (environment,) = [p for p in source.iterdir() if p.suffix in (".yml", ".yaml")]
+    root.mkdir(parents=True)
+    shutil.copyfile(environment, root / ENVIRONMENT_FILE)
+    platforms = []
+    for lockfile in sorted(source.glob("conda-*.lock")):
+        shutil.copyfile(lockfile, root / lockfile.name)
+        platforms.append(read_explicit_lockfile(lockfile).platform)
+    return ProjectFiles(root), platforms
+
+
+def locked_pair(name: str, root: Path) -> ProjectFiles:
+    """A real pair laid out as `lockstep lock` leaves a project: digests and inputs recorded.
+
+    Sets LOCKSTEP_PLATFORMS in os.environ to the pair's platforms (its file may have no
+    `platforms:` key); callers restore the environment (pytest's monkeypatch, or exit).
+    """
+    files, platforms = pair_as_project(name, root)
+    os.environ["LOCKSTEP_PLATFORMS"] = ",".join(platforms)
+    digests = {path.name: file_digest(path) for path in files.existing_conda_locks()}
+    text = render_generated_sections(
+        PYPROJECT,
+        pins=[],
+        lockfile_digests=digests,
+        inputs=inputs_digest(files, requires_python=REQUIRES_PYTHON),
+    )
+    files.pyproject.write_text(text)
+    content_hash = poetry_content_hash(tomllib.loads(text))
+    files.poetry_lock.write_text(f'[metadata]\ncontent-hash = "{content_hash}"\n')
+    return files
