@@ -53,11 +53,6 @@ def test_solve_failure_changes_nothing(locked: LockScenario) -> None:
     _assert_untouched(locked, before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: a failed solve makes conda-lock end with a Python traceback, and "
-    "lockstep's one-line error quotes the last lines of it, not the solver's problem",
-)
 def test_solve_failure_names_the_solvers_problem(scenario: LockScenario) -> None:
     """Its one-line error says what the solver could not provide, not a traceback's tail."""
     scenario.set_behaviour("fail")

@@ -9,6 +9,7 @@ swap the changed files in. Any failure before the swap changes no file.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +34,7 @@ from lockstep.pyproject import (
     render_generated_sections,
     requires_python,
 )
-from lockstep.runner import clean_environment, find_tool, run_tool
+from lockstep.runner import clean_environment, find_tool, run_tool, tail_summary
 from lockstep.staging import Staging, run_lock
 
 STEPS = 6
@@ -64,7 +65,23 @@ def solve_conda(files: ProjectFiles, platforms: Sequence[str]) -> None:
     conda_exe = settings.conda_exe()
     if conda_exe:
         command += ["--conda", conda_exe]
-    run_tool(command, cwd=files.root)
+    run_tool(command, cwd=files.root, summarize=solver_failure)
+
+
+# micromamba's JSON answer to a failed solve, which conda-lock prints before its own
+# traceback: {"solver_problems": ["nothing provides requested ...", ...], "success": false}
+_SOLVER_PROBLEMS = re.compile(r"""["']solver_problems["']:\s*\[(.*?)\]""", re.DOTALL)
+_QUOTED = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
+
+
+def solver_failure(lines: Sequence[str]) -> str:
+    """The solver's own problems when conda-lock printed them, else the output's tail."""
+    blocks = _SOLVER_PROBLEMS.findall("\n".join(lines))
+    found = [double or single for block in blocks for double, single in _QUOTED.findall(block)]
+    problems = list(dict.fromkeys(found))
+    if problems:
+        return "the solver found no solution: " + "; ".join(problems)
+    return tail_summary(lines)
 
 
 def remove_unlisted_lockfiles(files: ProjectFiles, environment: EnvironmentSpec) -> None:

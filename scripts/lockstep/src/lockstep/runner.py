@@ -8,12 +8,16 @@ import shutil
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lockstep.errors import InputError, StepError
 
 TAIL_LINES = 5
+# Enough of a failing tool's output to find its reason in, whatever it printed before.
+KEPT_LINES = 400
+# A Python traceback's first line; what follows, up to the exception line, is frames.
+_TRACEBACK_START = "Traceback (most recent call last):"
 STOP_GRACE_SECONDS = 5.0
 
 
@@ -24,13 +28,40 @@ def find_tool(name: str, *, hint: str) -> str:
     return found
 
 
+def without_tracebacks(lines: Sequence[str]) -> list[str]:
+    """The lines outside Python tracebacks (frames and the final exception line dropped)."""
+    kept: list[str] = []
+    in_traceback = False
+    for line in lines:
+        if line.strip() == _TRACEBACK_START:
+            in_traceback = True
+            continue
+        if in_traceback:
+            # Frames are indented; the unindented line after them is the exception.
+            if not line.startswith((" ", "\t")):
+                in_traceback = False
+            continue
+        kept.append(line)
+    return kept
+
+
+def tail_summary(lines: Sequence[str]) -> str:
+    """The last few non-empty lines a tool printed, outside any traceback."""
+    meaningful = [line.strip() for line in without_tracebacks(lines) if line.strip()]
+    return " | ".join(meaningful[-TAIL_LINES:])
+
+
 def run_tool(
     command: Sequence[str],
     *,
     cwd: Path,
     env: Mapping[str, str] | None = None,
+    summarize: Callable[[Sequence[str]], str] = tail_summary,
 ) -> None:
     """Run `command`, echoing its output live; a non-zero exit becomes a StepError.
+
+    The error's one line is `summarize(output lines)`: by default the tail of what
+    the tool printed outside tracebacks; a caller that knows the tool names its reason.
 
     On Ctrl-C (or any error) the child is stopped and waited for before the
     exception unwinds, so nothing writes into the staging directory afterwards.
@@ -44,19 +75,18 @@ def run_tool(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    output: deque[str] = deque(maxlen=KEPT_LINES)
     try:
         for line in process.stdout or ():
             sys.stderr.write(f"  {line}")
-            if line.strip():
-                tail.append(line.strip())
+            output.append(line.rstrip("\n"))
         process.wait()
     except BaseException:
         _stop(process)
         raise
     if process.returncode != 0:
         raise StepError(
-            f"`{shlex.join(command)}` exited with {process.returncode}: {' | '.join(tail)}"
+            f"`{shlex.join(command)}` exited with {process.returncode}: {summarize(list(output))}"
         )
 
 
