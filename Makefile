@@ -227,6 +227,8 @@ PIP_QUIET := --quiet --disable-pip-version-check
 E2E_FLAGS ?=
 #: extra pytest arguments for `make test`, e.g. -k freshness
 PYTEST_ARGS ?=
+#: pytest workers of `make test` (pytest-xdist; 0 runs in one process)
+PYTEST_WORKERS ?= 4
 
 # The Dev Containers CLI reads .devcontainer/ in the tests; installed only where npm is.
 DEVCONTAINER_CLI_VERSION := 0.89.0
@@ -242,7 +244,7 @@ test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm
 	$(TEST_VENV)/bin/mypy
 	@echo "==> pytest"
 	PATH="$(abspath $(TOOLS_BIN)):$(abspath $(TEST_VENV))/bin:$$PATH" \
-	  $(TEST_VENV)/bin/pytest $(PYTEST_ARGS)
+	  $(TEST_VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's metadata fetch, `lockstep check` and the test suite (prints figures)
