@@ -42,6 +42,8 @@ MICROMAMBA_IMAGE ?=
 RUNTIME_BASE_IMAGE ?=
 #: conda platforms to lock and check instead of environment.yml's (comma-separated)
 LOCK_PLATFORMS ?=
+#: 1 gives shell, run, test-image and jupyter every GPU of the host (--gpus all)
+GPU ?=
 #: the host port of `make jupyter` (bound to 127.0.0.1 only)
 PORT ?= 8888
 #: the registry `make push` publishes the runtime image to, as REGISTRY/IMAGE:TAG
@@ -83,6 +85,8 @@ TTY_FLAGS := --interactive $(shell [ -t 0 ] && echo --tty)
 # The host user: files written into the project stay theirs; HOME must be writable.
 AS_HOST_USER := --user "$$(id -u):$$(id -g)" --env HOME=/tmp
 DOCKER_RUN = $(DOCKER) run --rm $(RUN_FLAGS)
+# What GPU=1 adds to the containers that run the project's code.
+GPU_FLAGS := $(if $(filter 1,$(GPU)),--gpus all)
 LOCKSTEP_RUN = $(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) \
   $(if $(LOCK_PLATFORMS),--env LOCKSTEP_PLATFORMS=$(LOCK_PLATFORMS)) \
   --volume "$(CURDIR):/project" --volume "$(CACHE_VOLUME):/cache" $(TOOLS_IMAGE)
@@ -110,6 +114,14 @@ LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
 	  if ! [ "$$major" -lt 23 ] 2>/dev/null; then \
 	    echo "make: Docker's buildx plugin (BuildKit) is missing: install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; fi; \
 	fi
+
+# With GPU=1, the engine needs NVIDIA's runtime, or `--gpus` ends in Docker's own error.
+.PHONY: .gpu
+.gpu: .docker
+ifeq ($(GPU),1)
+	@$(DOCKER) info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"nvidia"' || \
+	  { echo "make: GPU=1 needs the NVIDIA Container Toolkit on the Docker host: install it (https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html), run 'sudo nvidia-ctk runtime configure --runtime=docker', restart Docker and retry" >&2; exit 1; }
+endif
 
 # image-exists IMAGE: fail with one line when IMAGE has not been built yet.
 image-exists = @$(DOCKER) image inspect $(1) >/dev/null 2>&1 || \
@@ -161,30 +173,31 @@ lockfile-digests: ## Print the lockfile digests the runtime image is labelled wi
 	@echo "$(LOCKFILE_DIGESTS)"
 
 .PHONY: shell
-shell: .docker ## Shell in the dev image as you, environment active, project at /project
+shell: .docker .gpu ## Shell in the dev image as you, environment active, project at /project
 	$(call image-exists,$(DEV_IMAGE))
-	$(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) --volume "$(CURDIR):/project" --workdir /project \
-	  $(DEV_IMAGE) bash
+	$(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) $(GPU_FLAGS) --volume "$(CURDIR):/project" \
+	  --workdir /project $(DEV_IMAGE) bash
 
 .PHONY: jupyter
-jupyter: .docker ## JupyterLab in the dev image as you, on 127.0.0.1:PORT; prints the URL with its token
+jupyter: .docker .gpu ## JupyterLab in the dev image as you, on 127.0.0.1:PORT; prints the URL with its token
 	$(call image-exists,$(DEV_IMAGE))
 	@# A fresh token per run, handed over in the environment (not visible in `ps`).
 	@token="$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; \
 	echo "JupyterLab: http://127.0.0.1:$(PORT)/lab?token=$$token"; \
-	JUPYTER_TOKEN="$$token" $(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) --env JUPYTER_TOKEN \
+	JUPYTER_TOKEN="$$token" $(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) $(GPU_FLAGS) --env JUPYTER_TOKEN \
 	  --volume "$(CURDIR):/project" --workdir /project --publish 127.0.0.1:$(PORT):$(PORT) \
 	  $(DEV_IMAGE) python -m jupyterlab --ip=0.0.0.0 --port=$(PORT) --no-browser
 
 .PHONY: run
-run: .docker ## Run CMD in the runtime image (default: python -m envreport)
+run: .docker .gpu ## Run CMD in the runtime image (default: python -m envreport)
 	$(call image-exists,$(RUNTIME_IMAGE))
-	$(DOCKER_RUN) $(TTY_FLAGS) $(RUNTIME_IMAGE) $(CMD)
+	$(DOCKER_RUN) $(TTY_FLAGS) $(GPU_FLAGS) $(RUNTIME_IMAGE) $(CMD)
 
 .PHONY: test-image
-test-image: .docker ## Run the example package's tests with pytest in the dev image
+test-image: .docker .gpu ## Run the example package's tests with pytest in the dev image
 	$(call image-exists,$(DEV_IMAGE))
-	$(DOCKER_RUN) $(AS_HOST_USER) --volume "$(CURDIR):/project:ro" --workdir /project $(DEV_IMAGE) \
+	$(DOCKER_RUN) $(AS_HOST_USER) $(GPU_FLAGS) --volume "$(CURDIR):/project:ro" --workdir /project \
+	  $(DEV_IMAGE) \
 	  python -m pytest -p no:cacheprovider tests/envreport
 
 .PHONY: doctor

@@ -155,3 +155,55 @@ def test_buildx_features_need_buildx_even_on_docker_20(project: Path, tmp_path: 
     (line,) = guard_lines(result.stderr)
     assert line.startswith("make: CACHE_REF, PLATFORMS and BUILDER need Docker's buildx plugin")
     assert not any(call.startswith("build") for call in calls(log) if call != "buildx version")
+
+
+RUNC_ONLY = 'echo \'{"io.containerd.runc.v2":{"path":"runc"},"runc":{"path":"runc"}}\''
+WITH_NVIDIA = (
+    'echo \'{"io.containerd.runc.v2":{"path":"runc"},'
+    '"nvidia":{"path":"nvidia-container-runtime"},"runc":{"path":"runc"}}\''
+)
+GPU_STANDIN = STANDIN.replace(
+    '  "info "*) {info} ;;', '  "info --format") {runtimes} ;;\n  "info "*) {info} ;;'
+)
+
+
+def gpu_docker(tmp_path: Path, runtimes: str) -> tuple[Path, Path]:
+    log = tmp_path / "docker-calls"
+    script = tmp_path / "docker"
+    script.write_text(
+        GPU_STANDIN.format(
+            log=log,
+            info=OK,
+            runtimes=runtimes,
+            buildx=OK,
+            client_version="28.2.2",
+            image_inspect=OK,
+            volume_inspect=OK,
+        )
+    )
+    script.chmod(0o755)
+    return script, log
+
+
+def test_gpu_without_nvidias_runtime_says_what_to_install(project: Path, tmp_path: Path) -> None:
+    """An engine without the NVIDIA runtime: one line naming the toolkit, no container run."""
+    docker, log = gpu_docker(tmp_path, RUNC_ONLY)
+
+    result = make("run", "GPU=1", f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode != 0
+    (line,) = guard_lines(result.stderr)
+    assert line.startswith("make: GPU=1 needs the NVIDIA Container Toolkit on the Docker host")
+    assert "nvidia-ctk runtime configure --runtime=docker" in line
+    assert not any(call.startswith("run ") for call in calls(log))
+
+
+def test_gpu_with_nvidias_runtime_runs_with_every_gpu(project: Path, tmp_path: Path) -> None:
+    """With the runtime registered, the container runs with `--gpus all`."""
+    docker, log = gpu_docker(tmp_path, WITH_NVIDIA)
+
+    result = make("run", "GPU=1", f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    (run,) = [call for call in calls(log) if call.startswith("run ")]
+    assert "--gpus all" in run

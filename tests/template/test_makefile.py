@@ -310,3 +310,19 @@ def prerequisites(target: str) -> list[str]:
         if line.startswith(f"{target}:"):
             return line.split(":", 1)[1].split()
     raise AssertionError(f"{target} is not in make's database")
+
+
+@pytest.mark.parametrize("target", ["shell", "run", "test-image", "jupyter"])
+def test_gpu_1_gives_the_container_every_gpu(project: Path, target: str) -> None:
+    """GPU=1 adds `--gpus all` to the containers running the project's code; without it, none."""
+    with_gpu = [line for line in dry_run(project, target, "GPU=1") if "docker run" in line]
+    without = [line for line in dry_run(project, target) if "docker run" in line]
+
+    assert with_gpu and all("--gpus all" in line for line in with_gpu)
+    assert without and not any("--gpus" in line for line in without)
+
+
+def test_gpu_1_needs_nvidias_runtime(project: Path) -> None:
+    """GPU=1 first asks the engine for the NVIDIA runtime."""
+    assert any("nvidia" in line for line in dry_run(project, "run", "GPU=1"))
+    assert not any("nvidia" in line for line in dry_run(project, "run"))
