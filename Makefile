@@ -168,6 +168,18 @@ env-upgrade: .tools-image ## Relock everything to the newest versions the specs 
 env-check: .tools-image ## Offline: are the lockfiles fresh? (exit 1 naming what is stale)
 	$(LOCKSTEP_RUN) lockstep check --project /project
 
+# Tags roll: this records today's digest of each base image's tag in the Dockerfile
+# (`name:tag@sha256:...`), so every later build starts from the very same image.
+.PHONY: pin-base-images
+pin-base-images: .buildkit ## Pin the Dockerfile's base images by digest (commit the result)
+	@for setting in MICROMAMBA_IMAGE RUNTIME_BASE_IMAGE; do \
+	  reference="$$(sed -n "s/^ARG $$setting=//p" Dockerfile)"; tag="$${reference%@*}"; \
+	  digest="$$($(DOCKER) buildx imagetools inspect "$$tag" | awk '$$1 == "Digest:" {print $$2; exit}')"; \
+	  case "$$digest" in sha256:*) ;; *) echo "make: no digest for $$tag from the registry: check the name and your network, then retry" >&2; exit 1 ;; esac; \
+	  sed "s|^ARG $$setting=.*|ARG $$setting=$$tag@$$digest|" Dockerfile > Dockerfile.pinning && mv Dockerfile.pinning Dockerfile; \
+	  echo "$$setting: $$tag@$$digest"; \
+	done
+
 .PHONY: lockfile-digests
 lockfile-digests: ## Print the lockfile digests the runtime image is labelled with
 	@echo "$(LOCKFILE_DIGESTS)"

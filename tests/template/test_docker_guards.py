@@ -207,3 +207,64 @@ def test_gpu_with_nvidias_runtime_runs_with_every_gpu(project: Path, tmp_path: P
     assert result.returncode == 0, result.stderr
     (run,) = [call for call in calls(log) if call.startswith("run ")]
     assert "--gpus all" in run
+
+
+# The shape of `docker buildx imagetools inspect NAME` (Docker's documentation, buildx reference).
+IMAGETOOLS = """Name:      docker.io/{name}
+MediaType: application/vnd.oci.image.index.v1+json
+Digest:    sha256:{digest}
+
+Manifests:
+  Name:      docker.io/{name}@sha256:{platform_digest}
+  MediaType: application/vnd.oci.image.manifest.v1+json
+  Platform:  linux/amd64
+"""
+
+
+def test_pin_base_images_records_each_tags_digest(project: Path, tmp_path: Path) -> None:
+    """Each base image's tag gets the index digest the registry reports; twice is the same."""
+    shutil.copy(REPO_ROOT / "Dockerfile", project / "Dockerfile")
+    digests = {"mambaorg/micromamba:2.5.0-debian12-slim": "a" * 64, "debian:12-slim": "b" * 64}
+    outputs = {
+        name: IMAGETOOLS.format(name=name, digest=digest, platform_digest="c" * 64)
+        for name, digest in digests.items()
+    }
+    answers = "\n".join(
+        f'  "{name}") cat <<"EOF"\n{output}EOF\n  ;;' for name, output in outputs.items()
+    )
+    docker = tmp_path / "docker"
+    docker.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1 $2 $3" = "buildx imagetools inspect" ]; then\n'
+        f'  case "$4" in\n{answers}\n  *) exit 1 ;;\n  esac\nfi\nexit 0\n'
+    )
+    docker.chmod(0o755)
+
+    first = make("pin-base-images", f"DOCKER={docker}", cwd=project)
+    pinned = (project / "Dockerfile").read_text()
+    second = make("pin-base-images", f"DOCKER={docker}", cwd=project)
+
+    assert first.returncode == 0, first.stderr
+    assert (
+        f"ARG MICROMAMBA_IMAGE=mambaorg/micromamba:2.5.0-debian12-slim@sha256:{'a' * 64}\n"
+        in pinned
+    )
+    assert f"ARG RUNTIME_BASE_IMAGE=debian:12-slim@sha256:{'b' * 64}\n" in pinned
+    assert second.returncode == 0, second.stderr
+    assert (project / "Dockerfile").read_text() == pinned
+    original = (REPO_ROOT / "Dockerfile").read_text().splitlines()
+    changed = [line for line in pinned.splitlines() if line not in original]
+    assert len(changed) == 2
+
+
+def test_pin_base_images_without_an_answer_changes_nothing(project: Path, tmp_path: Path) -> None:
+    """A registry that does not answer: one line, and the Dockerfile as it was."""
+    shutil.copy(REPO_ROOT / "Dockerfile", project / "Dockerfile")
+    docker, _ = standin_docker(tmp_path)
+
+    result = make("pin-base-images", f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode != 0
+    (line,) = guard_lines(result.stderr)
+    assert line.startswith("make: no digest for mambaorg/micromamba:2.5.0-debian12-slim")
+    assert (project / "Dockerfile").read_text() == (REPO_ROOT / "Dockerfile").read_text()

@@ -150,8 +150,12 @@ def test_versions_are_set_once_before_the_first_from() -> None:
     """Base images and mirrors are ARGs before the first FROM; tool versions are not repeated."""
     text = (REPO_ROOT / "Dockerfile").read_text()
     head = text[: text.index("\nFROM ")]
-    assert "ARG MICROMAMBA_IMAGE=mambaorg/micromamba:2.5.0-debian12-slim" in head
-    assert "ARG RUNTIME_BASE_IMAGE=debian:12-slim" in head
+    # A tag, optionally pinned by digest (`make pin-base-images`).
+    digest = r"(@sha256:[0-9a-f]{64})?$"
+    assert re.search(
+        r"^ARG MICROMAMBA_IMAGE=mambaorg/micromamba:2\.5\.0-debian12-slim" + digest, head, re.M
+    )
+    assert re.search(r"^ARG RUNTIME_BASE_IMAGE=debian:12-slim" + digest, head, re.M)
     assert "ARG CONDA_MIRROR=" in head and "ARG PYPI_MIRROR=" in head
     assert "poetry==" not in text and "conda-lock==" not in text
 
