@@ -10,7 +10,13 @@ from lockstep.errors import FetchError
 from lockstep.explicit import ExplicitLockfile, LockedPackage
 from lockstep.model import PythonDistribution
 from lockstep.package_info import distributions_by_platform
-from tests.support.conda_packages import DistSpec, PackageSpec, build_package, md5_of
+from tests.support.conda_packages import (
+    DistSpec,
+    PackageSpec,
+    build_mixed_channel,
+    build_package,
+    md5_of,
+)
 from tests.support.http_server import LoopbackServer
 
 
@@ -26,24 +32,7 @@ def test_reads_real_names_over_http(
     channel: Path, server: LoopbackServer, cache_dir: Path, extension: str
 ) -> None:
     """It finds `torch` in conda's `pytorch`, a noarch dist and an egg-info, in both formats."""
-    specs = [
-        PackageSpec("pytorch", "2.5.1", dists=[DistSpec("torch", "2.5.1")], extension=extension),
-        PackageSpec(
-            "typing_extensions",
-            "4.12.2",
-            noarch=True,
-            dists=[DistSpec("typing_extensions", "4.12.2")],
-            extension=extension,
-        ),
-        PackageSpec(
-            "pyyaml",
-            "6.0.2",
-            dists=[DistSpec("PyYAML", "6.0.2", kind="egg-info-dir")],
-            extension=extension,
-        ),
-        PackageSpec("libzlib", "1.3.1", extension=extension),
-    ]
-    built = [build_package(spec, channel / "linux-64") for spec in specs]
+    built = build_mixed_channel(channel, extension)
 
     result = distributions_by_platform(
         [lockfile_for("linux-64", [(server.url_for(path), path) for path in built])],

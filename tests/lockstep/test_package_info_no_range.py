@@ -23,6 +23,7 @@ from lockstep.package_info import distributions_by_platform
 from tests.support.conda_packages import (
     DistSpec,
     PackageSpec,
+    build_mixed_channel,
     build_package,
     md5_of,
     write_explicit_lockfile,
@@ -51,27 +52,6 @@ def read_from(
 ) -> dict[str, list[PythonDistribution]]:
     lock = lockfile_for([(server.url_for(path), path) for path in packages])
     return distributions_by_platform([lock], cache_dir=cache_dir)
-
-
-def build_mixed_channel(channel: Path, extension: str) -> list[Path]:
-    specs = [
-        PackageSpec("pytorch", "2.5.1", dists=[DistSpec("torch", "2.5.1")], extension=extension),
-        PackageSpec(
-            "typing_extensions",
-            "4.12.2",
-            noarch=True,
-            dists=[DistSpec("typing_extensions", "4.12.2")],
-            extension=extension,
-        ),
-        PackageSpec(
-            "pyyaml",
-            "6.0.2",
-            dists=[DistSpec("PyYAML", "6.0.2", kind="egg-info-dir")],
-            extension=extension,
-        ),
-        PackageSpec("libzlib", "1.3.1", extension=extension),
-    ]
-    return [build_package(spec, channel / "linux-64") for spec in specs]
 
 
 def package_requests(server: LoopbackServer, package: Path) -> list[str]:

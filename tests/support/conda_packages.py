@@ -153,3 +153,26 @@ def write_explicit_lockfile(
         explicit_lockfile_text(platform=platform, input_hash=input_hash, urls_and_md5s=entries)
     )
     return path
+
+
+def build_mixed_channel(channel: Path, extension: str = ".conda") -> list[Path]:
+    """Real packages of every kind lockstep reads: a renamed dist (pytorch -> torch), a
+    noarch one, an egg-info directory, and a package with no Python distribution."""
+    specs = [
+        PackageSpec("pytorch", "2.5.1", dists=[DistSpec("torch", "2.5.1")], extension=extension),
+        PackageSpec(
+            "typing_extensions",
+            "4.12.2",
+            noarch=True,
+            dists=[DistSpec("typing_extensions", "4.12.2")],
+            extension=extension,
+        ),
+        PackageSpec(
+            "pyyaml",
+            "6.0.2",
+            dists=[DistSpec("PyYAML", "6.0.2", kind="egg-info-dir")],
+            extension=extension,
+        ),
+        PackageSpec("libzlib", "1.3.1", extension=extension),
+    ]
+    return [build_package(spec, channel / "linux-64") for spec in specs]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -31,15 +30,6 @@ def recording_docker(tmp_path: Path) -> tuple[Path, Path]:
     )
     script.chmod(0o755)
     return script, log
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("Makefile", "environment.yml", "pyproject.toml"):
-        shutil.copy(REPO_ROOT / name, root / name)
-    return root
 
 
 def test_jupyter_runs_as_you_on_loopback_with_a_token_out_of_sight(

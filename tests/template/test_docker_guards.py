@@ -36,15 +36,6 @@ NO_SUCH_IMAGE = 'echo "Error: No such image: $3" >&2; exit 1'
 NO_SUCH_VOLUME = 'echo "Error: No such volume: $3" >&2; exit 1'
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("Makefile", "environment.yml", "pyproject.toml"):
-        shutil.copy(REPO_ROOT / name, root / name)
-    return root
-
-
 def standin_docker(tmp_path: Path, **answers: str) -> tuple[Path, Path]:
     """A docker client script and the log of its calls; `answers` override the healthy defaults."""
     log = tmp_path / "docker-calls"

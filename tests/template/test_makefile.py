@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -44,14 +43,6 @@ def test_help_is_the_default_and_lists_every_target() -> None:
     assert listed == rule_targets()
     assert set(DOCKER_TARGETS) <= listed
     assert {"help", "test"} <= listed
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the template's top level, so lockfile presence can vary per test."""
-    for name in ("Makefile", "environment.yml", "pyproject.toml"):
-        shutil.copy(REPO_ROOT / name, tmp_path / name)
-    return tmp_path
 
 
 def dry_run(project: Path, target: str, *variables: str) -> list[str]:

@@ -24,6 +24,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO_ROOT))
 
+from figures import print_figures  # noqa: E402  (beside this script)
+
 from tests.support.realworld_projects import locked_pair  # noqa: E402
 
 RUNS = 10
@@ -95,9 +97,7 @@ def main() -> int:
     rows = check_figures(args.runs)
     if not args.no_pytest:
         rows += pytest_figures()
-    width = max(len(label) for label, _ in rows)
-    for label, value in rows:
-        print(f"{label.ljust(width)}  {value}")
+    print_figures(rows)
     return 0
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO_ROOT))
 
+from figures import print_figures  # noqa: E402  (beside this script)
+
 from lockstep.explicit import ExplicitLockfile, read_explicit_lockfile  # noqa: E402
 from lockstep.model import PythonDistribution  # noqa: E402
 from lockstep.package_info import distributions_by_platform  # noqa: E402
@@ -145,9 +147,7 @@ def main() -> int:
         ("wall time warm", f"{warm_seconds:.3f} s"),
         ("requests (warm)", f"{warm_requests}  (target 0)"),
     ]
-    width = max(len(label) for label, _ in rows)
-    for label, value in rows:
-        print(f"{label.ljust(width)}  {value}")
+    print_figures(rows)
     return 0
 
 
