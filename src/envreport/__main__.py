@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from importlib import metadata
 
+from envreport.cuda import detect_driver
 from envreport.report import PROJECT, build_report, project_requirements, render
 
 
@@ -16,7 +17,7 @@ def main() -> int:
             f"envreport: the {PROJECT} project is not installed; install it first", file=sys.stderr
         )
         return 2
-    report = build_report(requires)
+    report = build_report(requires, cuda_driver=detect_driver())
     print(render(report))
     return 0 if all(status.installed for status in report.dependencies) else 1
 

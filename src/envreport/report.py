@@ -15,6 +15,8 @@ from importlib import metadata
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from envreport.cuda import CudaDriver
+
 PROJECT = "envreport"
 UNKNOWN_INSTALLER = "unknown"
 
@@ -39,6 +41,8 @@ class EnvironmentReport:
     python: str
     platform: str
     dependencies: tuple[DependencyStatus, ...]
+    # None: not asked (the report then has no CUDA line).
+    cuda_driver: CudaDriver | None = None
 
 
 def find_installed(name: str) -> metadata.Distribution | None:
@@ -72,7 +76,10 @@ def dependency_status(name: str, find: FindDistribution = find_installed) -> Dep
 
 
 def build_report(
-    requires: Iterable[str], find: FindDistribution = find_installed
+    requires: Iterable[str],
+    find: FindDistribution = find_installed,
+    *,
+    cuda_driver: CudaDriver | None = None,
 ) -> EnvironmentReport:
     statuses = tuple(
         dependency_status(requirement.name, find) for requirement in declared_requirements(requires)
@@ -81,6 +88,7 @@ def build_report(
         python=platform.python_version(),
         platform=f"{sys.platform}-{platform.machine()}",
         dependencies=statuses,
+        cuda_driver=cuda_driver,
     )
 
 
@@ -100,4 +108,10 @@ def render(report: EnvironmentReport) -> str:
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
-    return "\n".join([f"Python {report.python} on {report.platform}", "", *table])
+    header = [f"Python {report.python} on {report.platform}"]
+    if report.cuda_driver is None:
+        header.append("")
+    else:
+        # No blank line after it: the table still starts on the report's third line.
+        header.append(report.cuda_driver.describe())
+    return "\n".join([*header, *table])

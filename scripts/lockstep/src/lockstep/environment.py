@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from lockstep import settings
 from lockstep.errors import InputError
 from lockstep.platforms import KNOWN_PLATFORMS
 from lockstep.text_files import read_project_text
+from lockstep.virtual_packages import platform_warnings, project_virtual_packages
 
 # Every CPython a conda spec could select, to compare conda's version-spec
 # language with PEP 440's without translating one into the other.
@@ -29,6 +31,8 @@ class EnvironmentSpec:
     platforms: tuple[str, ...]
     python_spec: str
     channels: tuple[str, ...] = ()
+    # The project's virtual-packages.yml (the lock's CUDA target), validated; None without one.
+    virtual_packages: Path | None = None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -128,6 +132,24 @@ def load_environment(path: Path, *, requires_python: str | None) -> EnvironmentS
     if requires_python is not None:
         _check_python_agrees(path, python_spec, requires_python)
     channels = tuple(str(channel) for channel in data.get("channels") or ())
+    virtual_packages = _virtual_packages(path.parent, platforms)
     return EnvironmentSpec(
-        path=path, platforms=platforms, python_spec=python_spec, channels=channels
+        path=path,
+        platforms=platforms,
+        python_spec=python_spec,
+        channels=channels,
+        virtual_packages=virtual_packages,
     )
+
+
+def _virtual_packages(root: Path, platforms: tuple[str, ...]) -> Path | None:
+    """Validate the project's virtual-packages.yml beside environment.yml; warn of likely mistakes.
+
+    Printed here, where both `lock` and `check` validate their inputs, so each says it once.
+    """
+    spec = project_virtual_packages(root, platforms)
+    if spec is None:
+        return None
+    for warning in platform_warnings(spec, platforms):
+        print(f"lockstep: warning: {warning}", file=sys.stderr, flush=True)
+    return spec.path

@@ -77,18 +77,21 @@ def _unlisted_lockfiles(files: ProjectFiles, platforms: Sequence[str]) -> list[S
 
 
 def conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Staleness]:
-    """The conda lockfiles whose `# input_hash:` differs from conda-lock's for environment.yml."""
+    """The conda lockfiles whose `# input_hash:` differs from conda-lock's for environment.yml
+    (and virtual-packages.yml, the lock's CUDA target, when the project has one)."""
     # Imported here: conda-lock takes most of `check`'s time, and the fast path needs none of it.
     from lockstep.input_hash import conda_input_hashes
 
     stale = []
-    expected = conda_input_hashes(files.environment, platforms)
+    spec = files.virtual_packages
+    expected = conda_input_hashes(files.environment, platforms, virtual_packages=spec)
+    changed = "environment.yml" if spec is None else f"environment.yml or {spec.name}"
     for platform in platforms:
         path = files.conda_lock(platform)
         if not path.exists():
             stale.append(Staleness(path, "missing", BOOTSTRAP))
         elif read_explicit_lockfile(path).input_hash != expected[platform]:
-            stale.append(Staleness(path, "environment.yml changed since it was locked", UPDATE))
+            stale.append(Staleness(path, f"{changed} changed since it was locked", UPDATE))
     return stale + _unlisted_lockfiles(files, platforms)
 
 

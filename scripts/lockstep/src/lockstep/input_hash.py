@@ -1,9 +1,10 @@
 """The `# input_hash:` conda-lock writes, computed by conda-lock's own functions.
 
 This follows `conda_lock.conda_lock.make_lock_files` for
-`conda-lock lock -f environment.yml -p PLATFORM... --kind explicit` without
-`--virtual-package-spec` or `--with-cuda`: the lock spec from `make_lock_spec`,
-the default virtual-package repodata, then `compute_content_hashes`.
+`conda-lock lock -f environment.yml -p PLATFORM... --kind explicit
+[--virtual-package-spec virtual-packages.yml]` (never `--with-cuda`): the lock
+spec from `make_lock_spec`, the virtual-package repodata (from the spec file
+when one is given, conda-lock's defaults otherwise), then `compute_content_hashes`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,33 @@ from pathlib import Path
 from conda_lock.content_hash import compute_content_hashes
 from conda_lock.lookup import DEFAULT_MAPPING_URL
 from conda_lock.src_parser import make_lock_spec
-from conda_lock.virtual_package import default_virtual_package_repodata
+from conda_lock.virtual_package import (
+    FakeRepoData,
+    default_virtual_package_repodata,
+    virtual_package_repo_from_specification,
+)
 
 from lockstep.errors import InputError
 
 
-def conda_input_hashes(environment: Path, platforms: Sequence[str]) -> dict[str, str]:
+def _virtual_package_repodata(virtual_packages: Path | None) -> FakeRepoData:
+    """The repodata conda-lock builds: from the spec file when given, as `lock` does with
+    `--virtual-package-spec` (no `--with-cuda` override, no duplicate __osx), else its defaults."""
+    if virtual_packages is None:
+        return default_virtual_package_repodata(cuda_version="default")
+    try:
+        return virtual_package_repo_from_specification(virtual_packages)
+    except Exception as error:  # YAML or pydantic errors; validation names them one by one
+        message = " ".join(str(error).split())
+        raise InputError(f"{virtual_packages}: conda-lock cannot read it ({message})") from None
+
+
+def conda_input_hashes(
+    environment: Path, platforms: Sequence[str], *, virtual_packages: Path | None = None
+) -> dict[str, str]:
+    """conda-lock's `# input_hash:` per platform, for environment.yml and the project's
+    virtual-packages.yml (None: conda-lock's default virtual packages)."""
+    repodata = _virtual_package_repodata(virtual_packages)
     try:
         spec = make_lock_spec(
             src_files=[environment],
@@ -30,9 +52,8 @@ def conda_input_hashes(environment: Path, platforms: Sequence[str]) -> dict[str,
         # (conda-lock enters it only to set CONDA_OVERRIDE_* variables), so
         # `with ... as repodata` would hash without the virtual packages and
         # match no lockfile conda-lock ever wrote.
-        virtual_packages = default_virtual_package_repodata(cuda_version="default")
-        with virtual_packages:
-            hashes: dict[str, str] = compute_content_hashes(spec, virtual_packages)
+        with repodata:
+            hashes: dict[str, str] = compute_content_hashes(spec, repodata)
     except Exception as error:  # conda-lock raises many kinds; all mean bad input here
         raise InputError(f"{environment}: conda-lock cannot parse it ({error})") from None
     return hashes

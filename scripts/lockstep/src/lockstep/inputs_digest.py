@@ -15,12 +15,10 @@ import json
 from pathlib import Path
 
 from lockstep import settings
-from lockstep.project import ProjectFiles
+from lockstep.project import VIRTUAL_PACKAGE_FILES, ProjectFiles
 
 # Bumped whenever what goes into the digest changes, so old records miss.
 FORMAT = 1
-# conda-lock reads these from the directory it runs in (its `--virtual-package-spec` default).
-VIRTUAL_PACKAGE_FILES = ("virtual-packages.yml", "virtual-packages.yaml")
 
 
 def _normalized_digest(path: Path) -> str | None:

@@ -47,7 +47,9 @@ def platforms_to_solve(
 ) -> list[str]:
     if upgrade:
         return list(environment.platforms)
-    expected = conda_input_hashes(files.environment, environment.platforms)
+    expected = conda_input_hashes(
+        files.environment, environment.platforms, virtual_packages=files.virtual_packages
+    )
     return [
         platform
         for platform in environment.platforms
@@ -62,6 +64,9 @@ def solve_conda(files: ProjectFiles, platforms: Sequence[str]) -> None:
     for platform in platforms:
         command += ["--platform", platform]
     command += ["--filename-template", CONDA_LOCK_TEMPLATE]
+    # The lock's CUDA target: passed by name, not left to conda-lock's lookup in its directory.
+    if files.virtual_packages is not None:
+        command += ["--virtual-package-spec", files.virtual_packages.name]
     conda_exe = settings.conda_exe()
     if conda_exe:
         command += ["--conda", conda_exe]

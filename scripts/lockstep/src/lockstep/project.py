@@ -12,6 +12,9 @@ CONDA_LOCK_TEMPLATE = "conda-{platform}.lock"
 CONDA_LOCK_GLOB = "conda-*.lock"
 # Poetry reads its project-local settings (sources' credentials, etc.) from here.
 POETRY_TOML_FILE = "poetry.toml"
+# The target machine's virtual packages (CUDA, glibc) for conda-lock's `--virtual-package-spec`;
+# conda-lock itself looks for these names, in this order, in the directory it runs in.
+VIRTUAL_PACKAGE_FILES = ("virtual-packages.yml", "virtual-packages.yaml")
 
 
 class ProjectFiles(NamedTuple):
@@ -34,6 +37,15 @@ class ProjectFiles(NamedTuple):
     @property
     def poetry_toml(self) -> Path:
         return self.root / POETRY_TOML_FILE
+
+    @property
+    def virtual_packages(self) -> Path | None:
+        """The virtual-package spec conda-lock would read here, if the project has one."""
+        for name in VIRTUAL_PACKAGE_FILES:
+            path = self.root / name
+            if path.exists():
+                return path
+        return None
 
     def conda_lock(self, platform: str) -> Path:
         return self.root / conda_lock_name(platform)

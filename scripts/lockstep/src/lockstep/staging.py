@@ -86,6 +86,9 @@ class Staging:
             self.project.poetry_toml,
             *self.project.existing_conda_locks(),
         ]
+        # An input of the solve (the lock's CUDA target), never an output.
+        if self.project.virtual_packages is not None:
+            sources.append(self.project.virtual_packages)
         for source in sources:
             if source.exists():
                 shutil.copy2(source, self.root / source.name)
