@@ -37,6 +37,16 @@ def _check(args: argparse.Namespace) -> int:
     return report_staleness(check_project(args.project))
 
 
+def _import(args: argparse.Namespace) -> int:
+    from lockstep.importing.run import import_project
+
+    result = import_project(project=args.project, source=args.source)
+    for line in result.lines:
+        print(line)
+    print(result.summary)
+    return EXIT_OK
+
+
 def _pins(args: argparse.Namespace) -> int:
     from lockstep.pins import pins_for_lockfiles
 
@@ -87,6 +97,22 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="offline: are the lockfiles fresh? (exit 1 if not)")
     _project_option(check)
     check.set_defaults(handler=_check)
+
+    import_ = commands.add_parser(
+        "import",
+        help="bring an environment.yml (pip: section, conda env export) into the template's shape",
+    )
+    _project_option(import_)
+    import_.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="an environment.yml to import instead of the project's (*.yml, *.yaml), or a"
+        " requirements file to import as well as environment.yml's pip: section",
+    )
+    import_.set_defaults(handler=_import)
 
     pins = commands.add_parser("pins", help="print the pins derived from conda lockfiles")
     pins.add_argument(

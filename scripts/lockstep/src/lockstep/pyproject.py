@@ -48,8 +48,31 @@ def read_pyproject(path: Path) -> dict[str, Any]:
 
 
 def requires_python(data: Mapping[str, Any]) -> str | None:
+    """The Pythons the project allows, as PEP 440: requires-python and Poetry's python.
+
+    A Poetry 1 project states its Python as `[tool.poetry.dependencies] python` in
+    Poetry's language (`^3.10`), translated here. When both are set, Poetry locks for
+    the Pythons both allow, so the two are joined (a comma is PEP 440's "and").
+    """
+    allowed = []
     value = data.get("project", {}).get("requires-python")
-    return str(value) if value is not None else None
+    if value is not None:
+        allowed.append(str(value))
+    poetry_python = data.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
+    if isinstance(poetry_python, str):
+        # Imported here: `check` reads this on every run, and PEP 621 projects need none of it.
+        from lockstep.importing.poetry_constraint import PoetryConstraintError, poetry_to_pep440
+
+        try:
+            translated = poetry_to_pep440(poetry_python)
+        except PoetryConstraintError as error:
+            raise InputError(
+                f"pyproject.toml: [tool.poetry.dependencies] python: {error}; write it as"
+                ' one range such as "^3.10" or ">=3.10,<3.13"'
+            ) from None
+        if translated is not None:
+            allowed.append(translated)
+    return ",".join(allowed) if allowed else None
 
 
 def primary_index_url(data: Mapping[str, Any]) -> str:

@@ -15,7 +15,7 @@ import fcntl
 import os
 import shutil
 import signal
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -68,10 +68,16 @@ def deferred_signals() -> Iterator[None]:
 
 
 class Staging:
-    """A copy of the project's lock inputs and outputs; `commit()` swaps changes in."""
+    """A copy of the project's lock inputs and outputs; `commit()` swaps changes in.
 
-    def __init__(self, project: ProjectFiles) -> None:
+    `outputs` names the files another command writes (`lockstep import`: environment.yml
+    and pyproject.toml); only those are swapped in, and no lockfile is removed. Without
+    it, the outputs are lock's: pyproject.toml, poetry.lock and the conda lockfiles.
+    """
+
+    def __init__(self, project: ProjectFiles, *, outputs: Collection[str] | None = None) -> None:
         self.project = project
+        self.outputs = None if outputs is None else frozenset(outputs)
         self.root = project.root / STAGING_NAME
         # Left behind only by a killed run: the caller holds the run lock.
         shutil.rmtree(self.root, ignore_errors=True)
@@ -103,6 +109,8 @@ class Staging:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _outputs(self) -> set[str]:
+        if self.outputs is not None:
+            return set(self.outputs)
         names = {self.files.pyproject.name, self.files.poetry_lock.name}
         names.update(path.name for path in self.root.glob(CONDA_LOCK_GLOB))
         return names
@@ -119,9 +127,16 @@ class Staging:
             if (self.root / name).exists()
             and not _same_content(self.root / name, self.project.root / name)
         ]
-        removed = [
-            path.name for path in self.project.existing_conda_locks() if path.name not in outputs
-        ]
+        # Only lock produces lockfiles, so only lock removes those it no longer produces.
+        removed = (
+            []
+            if self.outputs is not None
+            else [
+                path.name
+                for path in self.project.existing_conda_locks()
+                if path.name not in outputs
+            ]
+        )
         with deferred_signals():
             for name in changed:
                 (self.root / name).replace(self.project.root / name)

@@ -55,6 +55,54 @@ def _decode(data: bytes, *, path: Path) -> ProjectText:
     return ProjectText(text=text, has_bom=data.startswith(codecs.BOM_UTF8))
 
 
+class ConvertedText(NamedTuple):
+    """A file's text, line endings as in the file; `converted_from` names a non-UTF-8 encoding."""
+
+    text: str
+    # None when the file is UTF-8 without a byte-order mark, as it will be written back.
+    converted_from: str | None
+
+
+def read_converting(path: Path) -> ConvertedText:
+    """Read a project file that `lockstep import` may convert: UTF-16 or a BOM are accepted.
+
+    UTF-16 is recognised by its byte-order mark or, without one, by the NUL byte that
+    ASCII text has in every other byte (the same test `read_project_text` refuses by).
+    FileNotFoundError is left to the caller's message.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+    utf16 = _utf16_codec(data)
+    if utf16 is None:
+        read = _decode(data, path=path)
+        return ConvertedText(
+            text=read.text,
+            converted_from="UTF-8 with a byte-order mark" if read.has_bom else None,
+        )
+    try:
+        # "utf-16" reads and drops the BOM; the explicit byte orders have none to drop.
+        text = data.decode(utf16)
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path}: looks like UTF-16 but does not decode as it; save it as UTF-8"
+        ) from None
+    return ConvertedText(text=text, converted_from="UTF-16")
+
+
+def _utf16_codec(data: bytes) -> str | None:
+    if data.startswith(_UTF16_BOMS):
+        return "utf-16"
+    if data[1:2] == b"\x00":
+        return "utf-16-le"
+    if data[:1] == b"\x00":
+        return "utf-16-be"
+    return None
+
+
 def uses_crlf(text: str) -> bool:
     """True when every line ends in CRLF; a file mixing both is left as it is."""
     return CRLF in text and _BARE_LF.search(text) is None

@@ -1,0 +1,38 @@
+"""requires-python for a project that has none, from environment.yml's python.
+
+conda's spec decides which Pythons it selects (conda's own VersionSpec, as
+environment.py's agreement check uses), never string tricks on the spec: the
+result spans the minor versions selected, `python=3.10` and `python=3.10.4`
+both giving `>=3.10,<3.11`, and so always agrees with the spec it came from.
+"""
+
+from __future__ import annotations
+
+from conda_lock._vendor.conda.models.version import VersionSpec
+from packaging.version import Version
+
+from lockstep.environment import CANDIDATE_PYTHONS
+
+# Versions beyond the candidates at either end: a spec matching one is open at that end.
+_BELOW = ("2.7.18", "3.5.10")
+_ABOVE = ("3.99.0",)
+
+
+def requires_python_for(python_spec: str) -> str | None:
+    """The PEP 440 range of the minor versions the conda spec selects; None if it is open.
+
+    An end the spec leaves open stays open: `python>=3.9` gives `>=3.9`, not an
+    upper bound nobody chose.
+    """
+    spec = VersionSpec(python_spec)  # type: ignore[no-untyped-call]
+    minors = sorted(
+        {Version(version).minor for version in CANDIDATE_PYTHONS if spec.match(version)}
+    )
+    if not minors:
+        return None
+    bounds = []
+    if not any(spec.match(version) for version in _BELOW):
+        bounds.append(f">=3.{minors[0]}")
+    if not any(spec.match(version) for version in _ABOVE):
+        bounds.append(f"<3.{minors[-1] + 1}")
+    return ",".join(bounds) or None

@@ -1,0 +1,319 @@
+"""pyproject.toml gains the imported dependencies, package indexes and requires-python.
+
+In the style the project already uses: PEP 621 (`[project] dependencies`, PEP 508
+strings) or Poetry 1 (`[tool.poetry.dependencies]`, Poetry's tables). Edited with
+tomlkit, so every byte outside the entries added stays as it was; tomlkit writes
+what it adds with LF, which becomes CRLF in a file whose lines all end in CRLF.
+An entry the project already has is kept as the project has it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import tomlkit
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.toml_document import TOMLDocument
+
+from lockstep.errors import InputError
+from lockstep.importing.derive_python import requires_python_for
+from lockstep.importing.requirements import PYPI_INDEXES, Dependency, Index
+from lockstep.text_files import uses_crlf, with_crlf
+
+# A one-line [project] dependencies array with more entries, or longer, once the import
+# added to it, is written one entry per line.
+_ONE_LINE_MAX = 3
+_ONE_LINE_WIDTH = 80
+
+
+class Style(enum.Enum):
+    PEP621 = "[project] dependencies"
+    POETRY = "[tool.poetry.dependencies]"
+
+
+@dataclass(frozen=True)
+class PyprojectImport:
+    text: str
+    # One line each for the report: what was added, or kept as the project had it.
+    lines: tuple[str, ...]
+
+
+def project_style(document: TOMLDocument, *, path: Path) -> Style:
+    """PEP 621 when [project] declares its dependencies, else Poetry 1's table."""
+    project = document.get("project")
+    poetry = document.get("tool", {}).get("poetry")
+    if project is not None and "dependencies" not in project.get("dynamic", []):
+        return Style.PEP621
+    if poetry is not None or project is not None:
+        return Style.POETRY
+    raise InputError(
+        f"{path}: has neither [project] nor [tool.poetry]; add a [project] table with the"
+        " project's name and version, then run the import again"
+    )
+
+
+def pep508(dependency: Dependency) -> str:
+    """The dependency as a [project] dependencies string; a path's location goes elsewhere."""
+    extras = f"[{','.join(dependency.extras)}]" if dependency.extras else ""
+    if dependency.git is not None:
+        reference = f"git+{dependency.git}"
+        reference += f"@{dependency.rev}" if dependency.rev else ""
+        reference += f"#subdirectory={dependency.subdirectory}" if dependency.subdirectory else ""
+        text = f"{dependency.name}{extras} @ {reference}"
+    elif dependency.url is not None:
+        text = f"{dependency.name}{extras} @ {dependency.url}"
+    else:
+        text = f"{dependency.name}{extras}{dependency.specifier}"
+    if dependency.marker:
+        # PEP 508 needs the space before `;` after a URL.
+        text += f" ; {dependency.marker}"
+    return str(Requirement(text))
+
+
+def poetry_value(dependency: Dependency) -> str | InlineTable:
+    """The dependency's value in [tool.poetry.dependencies]: a version, or Poetry's table."""
+    fields: dict[str, Any] = {}
+    if dependency.git is not None:
+        fields["git"] = dependency.git
+        if dependency.rev:
+            fields["rev"] = dependency.rev
+        if dependency.subdirectory:
+            fields["subdirectory"] = dependency.subdirectory
+    elif dependency.url is not None:
+        fields["url"] = dependency.url
+    elif dependency.path is not None:
+        fields["path"] = dependency.path
+        if dependency.editable:
+            fields["develop"] = True
+    else:
+        fields["version"] = dependency.specifier or "*"
+    if dependency.extras:
+        fields["extras"] = list(dependency.extras)
+    if dependency.marker:
+        fields["markers"] = dependency.marker
+    if list(fields) == ["version"]:
+        return str(fields["version"])
+    table = tomlkit.inline_table()
+    table.update(fields)
+    return table
+
+
+def write_pyproject(
+    text: str,
+    *,
+    path: Path,
+    dependencies: Sequence[Dependency],
+    indexes: Sequence[Index],
+    python_spec: str,
+) -> PyprojectImport:
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError as error:
+        reason = " ".join(str(error).split())
+        raise InputError(f"{path}: not valid TOML ({reason}); fix the syntax") from None
+    style = project_style(document, path=path)
+    lines = [
+        *_add_requires_python(document, style, python_spec=python_spec),
+        *_add_dependencies(document, style, dependencies),
+        *_add_indexes(document, indexes),
+    ]
+    rendered = tomlkit.dumps(document)
+    return PyprojectImport(
+        text=with_crlf(rendered) if uses_crlf(text) else rendered, lines=tuple(lines)
+    )
+
+
+def _child_table(parent: Any, key: str) -> Any:
+    """parent[key], created as a super table (no header of its own) when missing."""
+    if key not in parent:
+        parent[key] = tomlkit.table(is_super_table=True)
+    return parent[key]
+
+
+def _add_key(table: Any, key: str, value: Any, *, first: bool = False) -> None:
+    """Add key = value after the table's last entry (or before its first), not after the
+    blank lines and comments that end the table: those introduce what follows it, and
+    tomlkit's own `add` would put the new entry below them. tomlkit (pinned) has no public
+    insert; its container's is used, and the tests check the bytes around it."""
+    container = table.value
+    keys = [
+        item_key
+        for item_key, item in container.body
+        if item_key is not None and not isinstance(item, Table | AoT)
+    ]
+    if not keys:
+        table.add(key, value)
+    elif first:
+        container._insert_at(container.body.index((keys[0], container.item(keys[0]))), key, value)
+    else:
+        container._insert_after(keys[-1], key, value)
+
+
+def _poetry_dependencies(document: TOMLDocument) -> Table:
+    poetry = _child_table(_child_table(document, "tool"), "poetry")
+    if "dependencies" not in poetry:
+        poetry["dependencies"] = tomlkit.table()
+    table: Table = poetry["dependencies"]
+    return table
+
+
+def _add_requires_python(document: TOMLDocument, style: Style, *, python_spec: str) -> list[str]:
+    project: Any = document.get("project", {})
+    if style is Style.PEP621:
+        if "requires-python" in project or "requires-python" in project.get("dynamic", []):
+            return []
+    elif "python" in document.get("tool", {}).get("poetry", {}).get("dependencies", {}):
+        return []
+    derived = requires_python_for(python_spec)
+    if derived is None:
+        return [
+            f"not added: requires-python (environment.yml's python {python_spec!r} does not"
+            " narrow it; add one to pyproject.toml if you want one)"
+        ]
+    if style is Style.PEP621:
+        _add_key(project, "requires-python", derived)
+        return [f'added: requires-python = "{derived}" (from environment.yml\'s python)']
+    _add_key(_poetry_dependencies(document), "python", derived, first=True)
+    return [
+        f'added: [tool.poetry.dependencies] python = "{derived}" (from environment.yml\'s python)'
+    ]
+
+
+@dataclass(frozen=True)
+class _Declared:
+    text: str  # as written, for the report
+    same: str  # normalised, to compare with what the import would write
+
+
+def _poetry_form(name: str, value: Any) -> str:
+    unwrapped = value.unwrap() if hasattr(value, "unwrap") else value
+    return f"{canonicalize_name(name)} = {json.dumps(unwrapped, sort_keys=True)}"
+
+
+def _existing(document: TOMLDocument, style: Style) -> dict[str, _Declared]:
+    """The dependencies the project declares, by canonical name."""
+    found: dict[str, _Declared] = {}
+    poetry_table = document.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    for name, value in poetry_table.items():
+        if name != "python":
+            text = f"{name} = {tomlkit.item(value).as_string()}"
+            found[canonicalize_name(name)] = _Declared(text, _poetry_form(name, value))
+    if style is Style.PEP621:
+        for entry in document["project"].get("dependencies", []):
+            try:
+                requirement = Requirement(str(entry))
+            except InvalidRequirement:
+                continue
+            found[canonicalize_name(requirement.name)] = _Declared(str(entry), str(requirement))
+    return found
+
+
+def _add_dependencies(
+    document: TOMLDocument, style: Style, dependencies: Sequence[Dependency]
+) -> list[str]:
+    lines = []
+    existing = _existing(document, style)
+    for dependency in dependencies:
+        declared = existing.get(dependency.key)
+        if declared is not None:
+            # What this import writes, found again: a second run, silently.
+            written = {pep508(dependency), _poetry_form(dependency.name, poetry_value(dependency))}
+            if declared.same not in written:
+                lines.append(
+                    f"kept: pyproject.toml's {declared.text} (not the pip entry {dependency.line})"
+                )
+            continue
+        added = _add_dependency(document, style, dependency)
+        note = (
+            " (an editable git checkout becomes a plain git dependency)"
+            if dependency.editable and dependency.git
+            else ""
+        )
+        lines.append(f"moved: {dependency.line} -> {added}{note}")
+    array = document.get("project", {}).get("dependencies")
+    if lines and isinstance(array, Array):
+        rendered = array.as_string()
+        if "\n" not in rendered and (len(array) > _ONE_LINE_MAX or len(rendered) > _ONE_LINE_WIDTH):
+            array.multiline(True)
+    return lines
+
+
+def _add_dependency(document: TOMLDocument, style: Style, dependency: Dependency) -> str:
+    """Add one dependency; the entry as added, for the report."""
+    if style is Style.POETRY:
+        value = poetry_value(dependency)
+        _add_key(_poetry_dependencies(document), dependency.name, value)
+        return f"[tool.poetry.dependencies] {dependency.name} = {tomlkit.item(value).as_string()}"
+    project = document["project"]
+    if "dependencies" not in project:
+        _add_key(project, "dependencies", tomlkit.array().multiline(True))
+    project["dependencies"].append(pep508(dependency))
+    added = f"[project] dependencies: {pep508(dependency)}"
+    if dependency.path is not None:
+        # PEP 621 has no relative paths; Poetry reads them from its own table, by name.
+        value = poetry_value(dependency)
+        _add_key(_poetry_dependencies(document), dependency.name, value)
+        added += (
+            f", [tool.poetry.dependencies] {dependency.name} = {tomlkit.item(value).as_string()}"
+        )
+    return added
+
+
+def _add_indexes(document: TOMLDocument, indexes: Sequence[Index]) -> list[str]:
+    existing = document.get("tool", {}).get("poetry", {}).get("source", [])
+    known = {_normalized(str(source.get("url", ""))) for source in existing}
+    names = {str(source.get("name")) for source in existing}
+    lines = []
+    for index in indexes:
+        url = _normalized(index.url)
+        if url in PYPI_INDEXES:
+            lines.append(f"kept: PyPI, Poetry's default index (not added for {index.line})")
+            continue
+        if url in known:
+            continue
+        known.add(url)
+        name = _source_name(index.url, taken=names)
+        names.add(name)
+        priority = "primary" if index.primary else "supplemental"
+        source = tomlkit.table()
+        source.update({"name": name, "url": index.url, "priority": priority})
+        # Created only now: an empty [tool.poetry] would still change the file.
+        poetry = _child_table(_child_table(document, "tool"), "poetry")
+        if "source" not in poetry:
+            poetry["source"] = tomlkit.aot()
+        poetry["source"].append(source)
+        # A blank line after each source keeps the next header apart; tomlkit's own
+        # spacing for new array-of-tables elements would double it.
+        source.add(tomlkit.nl())
+        source.trivia.indent = ""
+        lines.append(f'moved: {index.line} -> [[tool.poetry.source]] "{name}" ({priority})')
+    return lines
+
+
+def _normalized(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def _source_name(url: str, *, taken: set[str]) -> str:
+    """A source name from the URL's host and last path segment: download-pytorch-org-cu118."""
+    parts = urlsplit(url)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    words = [parts.hostname or "index"]
+    if segments and segments[-1] != "simple":
+        words.append(segments[-1])
+    base = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-") or "index"
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}-{number}"
+    return name

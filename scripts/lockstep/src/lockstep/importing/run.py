@@ -1,0 +1,214 @@
+"""`lockstep import`: the steps, in a staging copy swapped in all at once.
+
+Read environment.yml (or `--from` another one) and pyproject.toml, converting
+UTF-16 or a byte-order mark; rewrite environment.yml; gather the pip entries
+(its `pip:` section, `-r` files, or a `--from` requirements file); write them to
+pyproject.toml, leaving on the conda side what both sides list; check the result
+as `lockstep lock` and `lockstep check` will; swap the changed files in. A failure
+or Ctrl-C before the swap changes no file, and the swap itself holds SIGINT back
+(staging.py), as for `lock`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from lockstep.environment import load_environment
+from lockstep.errors import InputError
+from lockstep.importing.environment_file import (
+    SYSTEM_MARKERS,
+    EnvironmentImport,
+    other_system_on_pypi,
+    rewrite_environment,
+)
+from lockstep.importing.pyproject_writer import write_pyproject
+from lockstep.importing.requirements import (
+    Dependency,
+    Requirements,
+    parse_lines,
+    read_requirements_file,
+)
+from lockstep.input_hash import conda_input_hashes
+from lockstep.project import ENVIRONMENT_FILE, PYPROJECT_FILE, ProjectFiles
+from lockstep.pyproject import read_pyproject, requires_python
+from lockstep.staging import Staging, run_lock
+from lockstep.text_files import ConvertedText, read_converting
+
+OUTPUTS = (ENVIRONMENT_FILE, PYPROJECT_FILE)
+YAML_SUFFIXES = (".yml", ".yaml")
+NEXT_STEP = "run `make env-update` to lock them"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    # One line per entry moved, rewritten, removed, added or kept, in that order of files.
+    lines: tuple[str, ...]
+    # The project files swapped in; empty when there was nothing to import.
+    changed: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        if not self.changed:
+            return "lockstep: nothing to import; environment.yml and pyproject.toml are in shape"
+        return f"lockstep: imported into {', '.join(self.changed)}; {NEXT_STEP}"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    environment: Path
+    environment_text: ConvertedText
+    pyproject_text: ConvertedText
+    requirements: Path | None
+
+
+def import_project(*, project: Path, source: Path | None = None) -> ImportResult:
+    """Import into the project's environment.yml and pyproject.toml, all or nothing."""
+    files = ProjectFiles(project.resolve())
+    with run_lock(files.root):
+        inputs = read_inputs(files, source)
+        environment = rewrite_environment(inputs.environment_text.text, path=inputs.environment)
+        requirements = gather_requirements(files, inputs, environment)
+        lines = [*_conversions(inputs), *environment.lines, *requirements.notes]
+        dependencies, sides = split_sides(requirements.dependencies, environment.conda_names)
+        lines += sides
+        with Staging(files, outputs=OUTPUTS) as staging, _quiet_conda_lock():
+            staged = staging.files
+            staged.environment.write_bytes(environment.text.encode("utf-8"))
+            with _naming_real_files(staging):
+                python_spec = load_environment(staged.environment, requires_python=None).python_spec
+            pyproject = write_pyproject(
+                inputs.pyproject_text.text,
+                path=files.pyproject,
+                dependencies=dependencies,
+                indexes=requirements.indexes,
+                python_spec=python_spec,
+            )
+            staged.pyproject.write_bytes(pyproject.text.encode("utf-8"))
+            lines += pyproject.lines
+            with _naming_real_files(staging):
+                validate(staged)
+            changed = staging.commit()
+    return ImportResult(lines=tuple(lines), changed=tuple(changed))
+
+
+def read_inputs(files: ProjectFiles, source: Path | None) -> Inputs:
+    environment, requirements = files.environment, None
+    if source is not None:
+        if not source.is_file():
+            raise InputError(
+                f"{source}: not found; --from names an environment.yml or a requirements file"
+            )
+        if source.suffix.lower() in YAML_SUFFIXES:
+            environment = source
+        else:
+            requirements = source
+    return Inputs(
+        environment=environment,
+        environment_text=_read(environment, "a project needs an environment.yml"),
+        pyproject_text=_read(files.pyproject, "a project needs a pyproject.toml"),
+        requirements=requirements,
+    )
+
+
+def _read(path: Path, missing: str) -> ConvertedText:
+    try:
+        return read_converting(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: not found; {missing}") from None
+
+
+def _conversions(inputs: Inputs) -> list[str]:
+    converted = [
+        (ENVIRONMENT_FILE, inputs.environment_text.converted_from),
+        (PYPROJECT_FILE, inputs.pyproject_text.converted_from),
+    ]
+    return [
+        f"converted: {name} from {encoding} to UTF-8 (as every tool reads it)"
+        for name, encoding in converted
+        if encoding is not None
+    ]
+
+
+def gather_requirements(
+    files: ProjectFiles, inputs: Inputs, environment: EnvironmentImport
+) -> Requirements:
+    """The pip entries of the `pip:` section (its `-r` files relative to environment.yml's
+    directory) and of a `--from` requirements file."""
+    gathered = parse_lines(
+        list(environment.pip_lines), where=inputs.environment, project_root=files.root
+    )
+    if inputs.requirements is not None:
+        gathered.extend(read_requirements_file(inputs.requirements, project_root=files.root))
+    return gathered
+
+
+def split_sides(
+    dependencies: Sequence[Dependency], conda_names: frozenset[str]
+) -> tuple[list[Dependency], list[str]]:
+    """The dependencies to move, and lines for those left out: conda lists them too
+    (conda has the final say), or a second entry names the same package. A package of
+    another operating system (a Windows export's pywin32) gets that system's marker."""
+    moving: dict[str, Dependency] = {}
+    lines = []
+    for dependency in map(_marked_for_its_system, dependencies):
+        if dependency.key in conda_names:
+            lines.append(
+                f"kept on the conda side: {dependency.name} (environment.yml lists it; the pip"
+                f" entry {dependency.line} is dropped)"
+            )
+        elif dependency.key in moving:
+            first = moving[dependency.key]
+            if first != dependency:
+                lines.append(
+                    f"dropped: {dependency.line} (a second entry for {dependency.name};"
+                    f" the first, {first.line}, is imported)"
+                )
+        else:
+            moving[dependency.key] = dependency
+    return list(moving.values()), lines
+
+
+def _marked_for_its_system(dependency: Dependency) -> Dependency:
+    system = other_system_on_pypi(dependency.name)
+    if system is None or SYSTEM_MARKERS[system] in (dependency.marker or ""):
+        return dependency
+    marker = SYSTEM_MARKERS[system]
+    if dependency.marker:
+        marker = f"({dependency.marker}) and {marker}"
+    return replace(dependency, marker=marker)
+
+
+def validate(staged: ProjectFiles) -> None:
+    """What `lockstep lock` and `lockstep check` validate before anything else."""
+    environment = load_environment(
+        staged.environment, requires_python=requires_python(read_pyproject(staged.pyproject))
+    )
+    conda_input_hashes(staged.environment, environment.platforms)
+
+
+@contextmanager
+def _naming_real_files(staging: Staging) -> Iterator[None]:
+    """An error about a staged copy names the project's file, the one the user knows, in
+    one line (conda-lock's parse errors, quoted in them, may span several)."""
+    try:
+        yield
+    except InputError as error:
+        message = str(error).replace(str(staging.root), str(staging.project.root))
+        raise InputError(" ".join(message.split())) from None
+
+
+@contextmanager
+def _quiet_conda_lock() -> Iterator[None]:
+    """conda-lock warns for each line a platform selector (`# [win]`) filters out, on every
+    parse; here that is expected, and the output is one line per entry imported."""
+    logger = logging.getLogger("conda_lock")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
