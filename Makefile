@@ -42,6 +42,8 @@ MICROMAMBA_IMAGE ?=
 RUNTIME_BASE_IMAGE ?=
 #: conda platforms to lock and check instead of environment.yml's (comma-separated)
 LOCK_PLATFORMS ?=
+#: env-import's other input, a file inside the project: an environment.yml or a requirements file
+FROM ?=
 #: 1 gives shell, run, test-image and jupyter every GPU of the host (--gpus all)
 GPU ?=
 #: the host port of `make jupyter` (bound to 127.0.0.1 only)
@@ -90,6 +92,8 @@ GPU_FLAGS := $(if $(filter 1,$(GPU)),--gpus all)
 LOCKSTEP_RUN = $(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) \
   $(if $(LOCK_PLATFORMS),--env LOCKSTEP_PLATFORMS=$(LOCK_PLATFORMS)) \
   --volume "$(CURDIR):/project" --volume "$(CACHE_VOLUME):/cache" $(TOOLS_IMAGE)
+# FROM relative to the project (the container sees only the project): empty when it is outside.
+IMPORT_FROM = $(patsubst $(CURDIR)/%,%,$(filter $(CURDIR)/%,$(abspath $(FROM))))
 LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
 
 # Guards: one line saying what to do, instead of Docker's own errors.
@@ -163,6 +167,18 @@ env-update: .tools-image ## Relock after editing environment.yml or pyproject.to
 .PHONY: env-upgrade
 env-upgrade: .tools-image ## Relock everything to the newest versions the specs allow
 	$(LOCKSTEP_RUN) lockstep lock --upgrade --project /project
+
+# The tools container sees the project only: FROM must be a file inside it.
+.PHONY: .import-from
+.import-from:
+ifneq ($(FROM),)
+	@[ -n "$(IMPORT_FROM)" ] && [ -f "$(FROM)" ] || \
+	  { echo "make: FROM=$(FROM) is not a file inside this project: copy it into the project and retry" >&2; exit 1; }
+endif
+
+.PHONY: env-import
+env-import: .import-from .tools-image ## Bring an existing environment.yml (pip: section, conda env export) and requirements (FROM) into shape
+	$(LOCKSTEP_RUN) lockstep import --project /project $(if $(IMPORT_FROM),--from /project/$(IMPORT_FROM))
 
 .PHONY: env-check
 env-check: .tools-image ## Offline: are the lockfiles fresh? (exit 1 naming what is stale)

@@ -16,6 +16,7 @@ DOCKER_TARGETS = [
     "env-update",
     "env-upgrade",
     "env-check",
+    "env-import",
     "shell",
     "run",
     "test-image",
@@ -82,6 +83,39 @@ def test_env_upgrade_and_check(project: Path) -> None:
         "lockstep lock --upgrade --project /project"
     )
     assert dry_run(project, "env-check")[-1].endswith("lockstep check --project /project")
+
+
+def test_env_import_runs_lockstep_import_in_the_tools_stage(project: Path) -> None:
+    """env-import imports as the host user; FROM, a path in the project, is passed as the
+    container sees it."""
+    (project / "requirements").mkdir()
+    (project / "requirements" / "base.txt").write_text("requests\n")
+
+    (plain,) = [line for line in dry_run(project, "env-import") if " run " in line]
+    (with_file,) = [
+        line
+        for line in dry_run(project, "env-import", "FROM=requirements/base.txt")
+        if " run " in line
+    ]
+
+    assert '--user "$(id -u):$(id -g)"' in plain
+    assert plain.endswith("envreport-tools:latest lockstep import --project /project")
+    assert with_file.endswith(
+        "lockstep import --project /project --from /project/requirements/base.txt"
+    )
+
+
+@pytest.mark.parametrize("outside", ["/etc/hostname", "../elsewhere.txt", "missing.txt"])
+def test_env_import_refuses_a_file_the_container_cannot_see(project: Path, outside: str) -> None:
+    """A FROM outside the project (or missing) is one line before any image is built."""
+    result = make("env-import", f"FROM={outside}", "DOCKER=/nonexistent/docker", cwd=project)
+
+    assert result.returncode != 0
+    messages = [line for line in result.stderr.splitlines() if line.startswith("make: FROM")]
+    assert messages == [
+        f"make: FROM={outside} is not a file inside this project: copy it into the project"
+        " and retry"
+    ]
 
 
 def test_build_without_lockfiles_bootstraps_first(project: Path) -> None:
