@@ -28,6 +28,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "XDG_CACHE_HOME": CACHE,
         "POETRY_CACHE_DIR": CACHE / "pypoetry",
         "POETRY_VIRTUALENVS_PATH": CACHE / "pypoetry" / "virtualenvs",
+        # Every test project has a new path, so Poetry would make (and keep) a virtualenv
+        # for each, on every run; `poetry lock` needs none. Tests of Poetry's choice of
+        # environment turn this back on.
+        "POETRY_VIRTUALENVS_CREATE": "false",
         "PIP_CACHE_DIR": CACHE / "pip",
     }
     patch = pytest.MonkeyPatch()

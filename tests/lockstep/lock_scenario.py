@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tests.support.conda_packages import DistSpec, PackageSpec, build_package, md5_of
 from tests.support.http_server import LoopbackServer
+from tests.support.in_process import run_lockstep
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STANDIN = REPO_ROOT / "tests" / "support" / "standin_conda_lock.py"
@@ -179,6 +180,11 @@ class LockScenario:
         return env
 
     def lockstep(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        """`lockstep ARGS --project PROJECT`, in this process (tests/support/in_process.py)."""
+        return run_lockstep([*args, "--project", str(self.project)], env=self.environ(**extra_env))
+
+    def lockstep_process(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        """The same as a real `python -m lockstep` process, for tests of the process itself."""
         return subprocess.run(
             [sys.executable, "-m", "lockstep", *args, "--project", str(self.project)],
             capture_output=True,

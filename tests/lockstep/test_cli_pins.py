@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from lockstep.platforms import PLATFORM_MARKERS
@@ -14,16 +13,11 @@ from tests.support.conda_packages import (
     write_explicit_lockfile,
 )
 from tests.support.http_server import LoopbackServer
+from tests.support.in_process import run_lockstep
 
 
 def lockstep(*args: str, env_cache: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lockstep", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"LOCKSTEP_CACHE_DIR": str(env_cache), "PATH": "/usr/bin:/bin"},
-    )
+    return run_lockstep(args, env={"LOCKSTEP_CACHE_DIR": str(env_cache), "PATH": "/usr/bin:/bin"})
 
 
 def test_prints_sorted_pins_with_markers(

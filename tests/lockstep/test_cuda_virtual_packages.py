@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.lockstep.lock_scenario import LockScenario, tree_digest
+from tests.support.in_process import run_lockstep
 
 PAIRS = Path(__file__).resolve().parents[1] / "data" / "realworld" / "pairs-cuda"
 ENVIRONMENT = """\
@@ -52,13 +52,8 @@ def project(root: Path, spec: str | None, environment: str = ENVIRONMENT) -> Pat
 
 
 def check(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lockstep", "check", "--project", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "LOCKSTEP_PLATFORMS": "", **env},
-        timeout=120,
+    return run_lockstep(
+        ["check", "--project", str(root)], env={**os.environ, "LOCKSTEP_PLATFORMS": "", **env}
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from lockstep.freshness import check_project, poetry_content_hash
 from lockstep.model import Pin
 from lockstep.pyproject import file_digest, render_generated_sections
 from tests.lockstep.lock_scenario import REPO_ROOT
+from tests.support.in_process import run_lockstep
 from tests.support.standin_conda_lock import SolvedPackage, render_lockfiles
 
 ENVIRONMENT = """\
@@ -140,12 +140,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     root = fresh_project(tmp_path / "project")
 
     def check() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lockstep", "check", "--project", str(root)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return run_lockstep(["check", "--project", str(root)])
 
     fresh = check()
     (root / "poetry.lock").write_text("[metadata]\ncontent-hash = 'old'\n")

@@ -14,6 +14,7 @@ from lockstep.cli import main
 from lockstep.project import ProjectFiles
 from lockstep.staging import Staging
 from tests.lockstep.lock_scenario import REPO_ROOT, tree_digest
+from tests.support.in_process import run_lockstep
 
 PEP621 = """\
 [project]
@@ -106,12 +107,7 @@ def test_pip_entries_move_and_a_second_run_changes_nothing(tmp_path: Path) -> No
         "lockstep: nothing to import; environment.yml and pyproject.toml are in shape"
     ]
     assert tree_digest(root) == before
-    check = subprocess.run(
-        [sys.executable, "-m", "lockstep", "check", "--project", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = run_lockstep(["check", "--project", str(root)])
     assert check.returncode == 1, check.stderr  # valid input, no lockfiles yet
 
 
@@ -358,12 +354,7 @@ def test_a_refusal_prints_exactly_one_line_even_with_selectors(tmp_path: Path) -
         PEP621.replace("[project]\n", '[project]\nrequires-python = ">=3.12"\n')
     )
 
-    result = subprocess.run(
-        [sys.executable, "-m", "lockstep", "import", "--project", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_lockstep(["import", "--project", str(root)])
 
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from lockstep.errors import InputError
 from lockstep.importing.derive_python import requires_python_for
 from lockstep.importing.poetry_constraint import PoetryConstraintError, poetry_to_pep440
 from lockstep.pyproject import requires_python
+from tests.support.in_process import run_lockstep
 
 # Every form Poetry documents ("Dependency specification"), and real projects' pythons.
 POETRY_CONSTRAINTS = [
@@ -234,12 +234,7 @@ def test_a_disagreeing_poetry_1_project_exits_2_before_anything_runs(
     """`lockstep check` and `lockstep lock` exit 2 on `~3.9` against `python=3.12`, the
     error's one line naming environment.yml; before, Poetry 1 projects were not checked."""
     project = poetry1_project(tmp_path / "p", poetry_python="~3.9", conda_python="3.12")
-    result = subprocess.run(
-        [sys.executable, "-m", "lockstep", command, "--project", str(project)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_lockstep([command, "--project", str(project)])
     assert result.returncode == 2, result.stderr
     error = [line for line in result.stderr.splitlines() if line.startswith("lockstep: error")]
     assert len(error) == 1

@@ -19,7 +19,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from lockstep.importing.environment_file import conda_name
 from lockstep.importing.run import ImportResult, import_project
 from lockstep.text_files import read_converting
 from tests.lockstep.lock_scenario import REPO_ROOT
+from tests.support.in_process import run_lockstep
 
 REALWORLD = REPO_ROOT / "tests" / "data" / "realworld" / "inputs"
 ENVIRONMENTS = sorted((REALWORLD / "env").glob("*.yml"))
@@ -288,12 +288,7 @@ def test_the_command_agrees(tmp_path: Path, name: str) -> None:
     environment = REALWORLD / "env" / f"{name}.yml"
     root = make_project(tmp_path / name, environment, ENVIRONMENTS.index(environment))
 
-    result = subprocess.run(
-        [sys.executable, "-m", "lockstep", "import", "--project", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_lockstep(["import", "--project", str(root)])
 
     if name in REFUSED:
         assert result.returncode == 2

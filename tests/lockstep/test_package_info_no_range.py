@@ -7,7 +7,6 @@ the whole file; lockstep must then read the package from the start.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from tests.support.conda_packages import (
     write_explicit_lockfile,
 )
 from tests.support.http_server import LoopbackServer, serving
+from tests.support.in_process import run_lockstep
 
 LARGE_PAYLOAD = 4_000_000
 
@@ -155,11 +155,8 @@ def test_a_non_package_answer_is_a_fetch_error_when_the_server_ignores_range(
 
 
 def pins(lockfile: Path, cache_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lockstep", "pins", "--lockfile", str(lockfile)],
-        capture_output=True,
-        text=True,
-        check=False,
+    return run_lockstep(
+        ["pins", "--lockfile", str(lockfile)],
         env={"LOCKSTEP_CACHE_DIR": str(cache_dir), "PATH": "/usr/bin:/bin"},
     )
 

@@ -130,6 +130,8 @@ def test_poetry_locks_on_a_python_made_for_environment_yml(scenario: LockScenari
     extra = {
         "LOCKSTEP_CONDA_EXE": str(scenario.bin_dir / "micromamba"),
         "POETRY_CACHE_DIR": str(scenario.root / "poetry-cache"),
+        # Poetry's default: it would make a virtualenv, were it not given CONDA_PREFIX.
+        "POETRY_VIRTUALENVS_CREATE": "true",
     }
 
     first = scenario.lockstep("lock", **extra)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from lockstep.project import ProjectFiles
 from lockstep.pyproject import file_digest, read_pyproject, render_generated_sections
 from tests.lockstep.lock_scenario import REPO_ROOT, LockScenario
 from tests.lockstep.test_freshness import fresh_project
+from tests.support.in_process import run_lockstep
 
 REALWORLD = REPO_ROOT / "tests" / "data" / "realworld" / "inputs"
 # Both written by Windows PowerShell's `conda env export > environment.yml`.
@@ -80,13 +80,7 @@ def project_with(root: Path, *, environment: bytes, pyproject: bytes) -> Path:
 
 
 def lockstep(*args: str, project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lockstep", *args, "--project", str(project)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_lockstep([*args, "--project", str(project)])
 
 
 # --- environment.yml ---------------------------------------------------------

@@ -62,9 +62,12 @@ def _candidates() -> list[Path]:
     """Interpreters to probe; for a version found twice the first wins (installations first)."""
     pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
     found = sorted(pyenv_root.glob("versions/*/bin/python3"))
+    shims = pyenv_root / "shims"
     for minor in range(6, 21):
         on_path = shutil.which(f"python3.{minor}")
-        if on_path:
+        # pyenv's shims are bash scripts that run pyenv (about a hundred commands each)
+        # to reach an installation the glob above has found already.
+        if on_path and Path(on_path).parent != shims:
             found.append(Path(on_path))
     found.append(Path(sys.executable))
     return found
