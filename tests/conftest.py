@@ -8,6 +8,10 @@ settings cannot change what the tests see.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,3 +43,23 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv(name, str(value))
     yield home
     patch.undo()
+
+
+def _shared_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every pytest-xdist worker of this run sees (the run's own without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+
+
+@pytest.fixture(scope="session")
+def venv_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real venv with pip for the whole run, copied by the tests that need one (making
+    one costs seconds of CPU; made once under a lock, not once per xdist worker)."""
+    shared = _shared_directory(tmp_path_factory)
+    template = shared / "venv-template"
+    with (shared / "venv-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (template / ".complete").exists():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(template)], check=True)
+            (template / ".complete").touch()
+    return template

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.lockstep.lock_scenario import LockScenario
-from tests.lockstep.prefixes import copy_prefix, make_template_venv
+from tests.lockstep.prefixes import copy_prefix
 from tests.support.http_server import LoopbackServer, serving
 
 
@@ -38,12 +38,6 @@ def cache_dir(tmp_path: Path) -> Path:
 def scenario(tmp_path: Path, server: LoopbackServer) -> LockScenario:
     """A demo project whose conda solve is a stand-in serving real packages over loopback."""
     return LockScenario(root=tmp_path, server=server)
-
-
-@pytest.fixture(scope="session")
-def venv_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One real venv with pip, copied by each prefix test (creating one costs seconds)."""
-    return make_template_venv(tmp_path_factory.mktemp("template") / "venv")
 
 
 @pytest.fixture

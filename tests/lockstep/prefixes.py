@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 SITE = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
-
-
-def make_template_venv(path: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
-    return path
 
 
 def copy_prefix(template: Path, target: Path) -> Path:

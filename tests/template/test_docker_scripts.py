@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import venv
 import zipfile
 from pathlib import Path
 
@@ -279,7 +278,7 @@ def test_another_build_backend_is_one_line(tmp_path: Path, project_copy: Path) -
 
 
 def test_the_project_layer_holds_the_project_only_and_merges(
-    tmp_path: Path, project_copy: Path
+    tmp_path: Path, project_copy: Path, venv_template: Path
 ) -> None:
     """The runtime's small layer: the project's files alone, importable once merged."""
     # The environment is a venv of the Python running the tests, whatever its version.
@@ -287,7 +286,7 @@ def test_the_project_layer_holds_the_project_only_and_merges(
     pyproject.write_text(pyproject.read_text().replace('">=3.12,<3.13"', '">=3.10"'))
     assert build_wheels(project_copy, tmp_path / "wheels").returncode == 0
     environment = tmp_path / "env"
-    venv.create(environment, with_pip=True)
+    shutil.copytree(venv_template, environment, symlinks=True)
     layer = tmp_path / "layer"
 
     result = subprocess.run(
