@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -67,3 +68,15 @@ def add_conda_package(
     }
     (prefix / "conda-meta" / f"{name}-{version}-h0_0.json").write_text(json.dumps(record))
     return files
+
+
+def prefix_python_version(prefix: Path) -> tuple[int, int]:
+    """The (major, minor) the prefix's python reports for itself."""
+    result = subprocess.run(
+        [str(prefix / "bin" / "python"), "-c", "import sys; print(sys.version)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    major, minor = result.stdout.split()[0].split(".")[:2]
+    return int(major), int(minor)

@@ -9,7 +9,6 @@ and the spec is checked against the one conda-lock itself gives its solver.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 
 from lockstep.environment import load_environment
 from lockstep.poetry_python import ensure_poetry_python
+from tests.lockstep.prefixes import prefix_python_version
 from tests.support.standin_conda_lock import SolvedPackage, render_lockfiles
 from tests.support.standin_micromamba import machine_pythons
 
@@ -53,18 +53,6 @@ def _micromamba(root: Path) -> tuple[Path, Path]:
     return shim, log
 
 
-def _running_version(prefix: Path) -> tuple[int, int]:
-    """The (major, minor) the prefix's python reports for itself."""
-    result = subprocess.run(
-        [str(prefix / "bin" / "python"), "-c", "import sys; print(sys.version)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    major, minor = result.stdout.split()[0].split(".")[:2]
-    return int(major), int(minor)
-
-
 @pytest.mark.parametrize("entry", list(CASES))
 def test_prefix_runs_a_python_the_spec_accepts(tmp_path: Path, entry: str) -> None:
     """micromamba accepts the request, and the prefix's Python has the version asked for."""
@@ -78,7 +66,7 @@ def test_prefix_runs_a_python_the_spec_accepts(tmp_path: Path, entry: str) -> No
         environment, conda_exe=str(micromamba), cache_dir=tmp_path / "cache", workdir=tmp_path
     )
 
-    running = _running_version(prefix)
+    running = prefix_python_version(prefix)
     assert running[0] == 3
     if wanted is not None:
         assert running == wanted

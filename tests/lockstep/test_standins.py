@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.lockstep.prefixes import prefix_python_version
 from tests.support.standin_conda_lock import (
     SolvedPackage,
     lock_command,
@@ -191,17 +192,6 @@ def _create(prefix: Path, spec: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _prefix_python_version(prefix: Path) -> tuple[int, int]:
-    result = subprocess.run(
-        [str(prefix / "bin" / "python"), "-c", "import sys; print(sys.version)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    major, minor = result.stdout.split()[0].split(".")[:2]
-    return int(major), int(minor)
-
-
 def _require_python(minor: tuple[int, int]) -> None:
     if not any(python.version_tuple[:2] == minor for python in machine_pythons()):
         pytest.skip(f"this machine has no Python {minor[0]}.{minor[1]} to stand in for conda's")
@@ -224,7 +214,7 @@ def test_micromamba_standin_installs_a_python_the_range_accepts(tmp_path: Path, 
     result = _create(tmp_path / "env", spec)
 
     assert result.returncode == 0, result.stderr
-    assert _prefix_python_version(tmp_path / "env") == (3, 12)
+    assert prefix_python_version(tmp_path / "env") == (3, 12)
     assert (tmp_path / "env" / "conda-meta" / "history").exists()
 
 

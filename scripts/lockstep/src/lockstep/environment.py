@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from lockstep import settings
 from lockstep.errors import InputError
 from lockstep.platforms import KNOWN_PLATFORMS
-from lockstep.text_files import read_project_text
 from lockstep.virtual_packages import platform_warnings, project_virtual_packages
+from lockstep.yaml_files import read_project_yaml
 
 # Every CPython a conda spec could select, to compare conda's version-spec
 # language with PEP 440's without translating one into the other.
@@ -39,15 +38,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     # Checked here, before conda-lock's parser reads the file itself: it would
     # end in a UnicodeDecodeError traceback on UTF-16. A UTF-8 BOM it accepts.
     try:
-        text = read_project_text(path).text
+        data = read_project_yaml(path)
     except FileNotFoundError:
         raise InputError(f"{path}: not found; a project needs an environment.yml") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        raise InputError(f"{path}: not valid YAML{line}; fix the syntax") from None
     if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
         raise InputError(f"{path}: needs a `dependencies:` list (python and conda packages)")
     return data

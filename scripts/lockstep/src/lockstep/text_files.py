@@ -27,15 +27,19 @@ class ProjectText(NamedTuple):
     has_bom: bool
 
 
-def read_project_text(path: Path) -> ProjectText:
-    """Read and decode a project file; FileNotFoundError is left to the caller's message."""
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes; FileNotFoundError is left to the caller's message."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
-    return _decode(data, path=path)
+
+
+def read_project_text(path: Path) -> ProjectText:
+    """Read and decode a project file; FileNotFoundError is left to the caller's message."""
+    return _decode(_read_bytes(path), path=path)
 
 
 def _decode(data: bytes, *, path: Path) -> ProjectText:
@@ -70,12 +74,7 @@ def read_converting(path: Path) -> ConvertedText:
     ASCII text has in every other byte (the same test `read_project_text` refuses by).
     FileNotFoundError is left to the caller's message.
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise
-    except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+    data = _read_bytes(path)
     utf16 = _utf16_codec(data)
     if utf16 is None:
         read = _decode(data, path=path)

@@ -23,12 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lockstep.errors import InputError
 from lockstep.platforms import KNOWN_PLATFORMS
 from lockstep.project import VIRTUAL_PACKAGE_FILES
-from lockstep.text_files import read_project_text
+from lockstep.yaml_files import read_project_yaml
 
 CUDA = "__cuda"
 GLIBC = "__glibc"
@@ -95,15 +93,9 @@ def read_virtual_packages(path: Path) -> VirtualPackages:
     from pydantic import ValidationError  # noqa: PLC0415
 
     try:
-        text = read_project_text(path).text
+        data = read_project_yaml(path)
     except FileNotFoundError:
         raise InputError(f"{path}: not found") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{line}; fix the syntax") from None
     if data is None:
         raise InputError(f"{path}: is empty; write {EXAMPLE}, or remove the file")
     try:

@@ -1,0 +1,25 @@
+"""Project YAML files (environment.yml, virtual-packages.yml) read as lockstep reports them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lockstep.errors import InputError
+from lockstep.text_files import read_project_text
+
+
+def read_project_yaml(path: Path) -> Any:
+    """The file's YAML data; a syntax error is one InputError line with its line number.
+
+    FileNotFoundError is left to the caller, whose message says what the file is for.
+    """
+    text = read_project_text(path).text
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}: not valid YAML{line}; fix the syntax") from None
