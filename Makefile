@@ -13,7 +13,7 @@ help: ## Show this menu
 	  /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@awk 'BEGIN {printf "\nSettings (default in brackets):\n"} \
 	  /^#: / {about = substr($$0, 4); next} \
-	  /^[A-Z_]+ \?=/ {name = $$1; value = $$0; sub(/^[A-Z_]+ \?= ?/, "", value); \
+	  /^[A-Z0-9_]+ \?=/ {name = $$1; value = $$0; sub(/^[A-Z0-9_]+ \?= ?/, "", value); \
 	    printf "  %-18s %s [%s]\n", name, about, value} {about = ""}' $(MAKEFILE_LIST)
 
 # ---------------------------------------------------------------- the image
@@ -141,7 +141,7 @@ timed = @echo "==> $(1)" >&2; started=$$(date +%s); $(2); \
 
 .PHONY: build
 build: .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
-	$(LOCKSTEP_RUN) lockstep check --project /project
+	$(call timed,check the lockfiles,$(LOCKSTEP_RUN) lockstep check --project /project)
 	$(call timed,dev image $(DEV_IMAGE),$(call build_with,dev) $(LOAD) --target dev --tag $(DEV_IMAGE) .)
 	$(call timed,runtime image $(RUNTIME_IMAGE)$(if $(PLATFORMS), for $(PLATFORMS)),\
 	  $(call build_with,runtime) $(RUNTIME_OUTPUT) --target runtime --tag $(RUNTIME_IMAGE) $(RUNTIME_LABELS) .)
@@ -162,11 +162,11 @@ env-bootstrap: env-update ## First lock of a fresh project (the same as env-upda
 
 .PHONY: env-update
 env-update: .tools-image ## Relock after editing environment.yml or pyproject.toml (all or nothing)
-	$(LOCKSTEP_RUN) lockstep lock --project /project
+	$(call timed,lock with conda-lock and Poetry,$(LOCKSTEP_RUN) lockstep lock --project /project)
 
 .PHONY: env-upgrade
 env-upgrade: .tools-image ## Relock everything to the newest versions the specs allow
-	$(LOCKSTEP_RUN) lockstep lock --upgrade --project /project
+	$(call timed,relock to the newest versions,$(LOCKSTEP_RUN) lockstep lock --upgrade --project /project)
 
 # The tools container sees the project only: FROM must be a file inside it.
 .PHONY: .import-from

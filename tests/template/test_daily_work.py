@@ -46,6 +46,7 @@ def test_jupyter_runs_as_you_on_loopback_with_a_token_out_of_sight(
     (run,) = [json.loads(line) for line in log.read_text().splitlines() if '"run ' in line][:1]
     args = run["args"]
     assert "--publish 127.0.0.1:9123:9123" in args
+    assert f"--volume {project}:/project --workdir /project" in args
     assert re.search(r"--user \d+:\d+ --env HOME=/tmp", args)
     assert args.endswith("python -m jupyterlab --ip=0.0.0.0 --port=9123 --no-browser")
     token = run["token"]
@@ -53,6 +54,37 @@ def test_jupyter_runs_as_you_on_loopback_with_a_token_out_of_sight(
     assert token not in args
     assert f"JupyterLab: http://127.0.0.1:9123/lab?token={token}" in first.stdout
     assert token not in second.stdout
+
+
+def test_jupyter_listens_on_8888_unless_told(project: Path) -> None:
+    """PORT defaults to JupyterLab's own 8888, on loopback only."""
+    lines = make("-n", "jupyter", cwd=project).stdout.replace("\\\n", " ")
+
+    assert "--publish 127.0.0.1:8888:8888" in lines
+    assert "--port=8888" in lines
+    assert "http://127.0.0.1:8888/lab?token=" in lines
+
+
+def test_build_says_which_step_runs_and_how_long_it_took(project: Path, tmp_path: Path) -> None:
+    """A first `make build` (no lockfiles) names each long step before it runs and its time
+    after, in order: tools image, the lock, the check, dev image, runtime image. The docker
+    client is a stand-in at the process boundary that succeeds at everything."""
+    docker, _ = recording_docker(tmp_path)
+
+    result = make("build", f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    progress = [line for line in result.stderr.splitlines() if line.startswith("==> ")]
+    steps = [
+        "tools image envreport-tools:latest",
+        "lock with conda-lock and Poetry",
+        "check the lockfiles",
+        "dev image envreport-dev:latest",
+        "runtime image envreport:latest",
+    ]
+    assert [line for line in progress if ": done in " not in line] == [f"==> {s}" for s in steps]
+    finished = [line for line in progress if re.search(r": done in \d+s$", line)]
+    assert [line.rsplit(": done in", 1)[0] for line in finished] == [f"==> {s}" for s in steps]
 
 
 def test_jupyterlab_is_in_the_dev_group() -> None:

@@ -90,13 +90,9 @@ def test_activation_refuses_an_output_it_does_not_understand(tmp_path: Path) -> 
     assert "no PATH line ending in /usr/bin:/bin" in result.stderr
 
 
-def interactive_bash(tmp_path: Path, command: str, *, entrypoint: bool, **env: str) -> str:
-    """Run `command` in an interactive bash set up as in the dev image.
-
-    The rc file plays /etc/bash.bashrc (Debian's prompt, then our snippet) followed by a
-    ~/.bashrc shaped like the micromamba base image's: it activates `base` (putting
-    /opt/conda/bin first) unless MAMBA_SKIP_ACTIVATE=1.
-    """
+def base_image_home(tmp_path: Path) -> Path:
+    """A HOME whose ~/.bashrc is shaped like the micromamba base image's: it activates
+    `base` (putting /opt/conda/bin first) unless MAMBA_SKIP_ACTIVATE=1."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     base_activation = home / "_activate_current_env.sh"
@@ -106,6 +102,17 @@ def interactive_bash(tmp_path: Path, command: str, *, entrypoint: bool, **env: s
         "PS1='(base) '\n"
     )
     (home / ".bashrc").write_text(f"source {base_activation}\n")
+    return home
+
+
+def interactive_bash(tmp_path: Path, command: str, *, entrypoint: bool, **env: str) -> str:
+    """Run `command` in an interactive bash set up as in the dev image.
+
+    The rc file plays /etc/bash.bashrc (Debian's prompt, then our snippet) followed by a
+    ~/.bashrc shaped like the micromamba base image's: it activates `base` (putting
+    /opt/conda/bin first) unless MAMBA_SKIP_ACTIVATE=1.
+    """
+    home = base_image_home(tmp_path)
     rcfile = tmp_path / "bash.bashrc"
     rcfile.write_text(f"PS1='{DEBIAN_PROMPT}'\n. {DOCKER_DIR / '_bashrc.sh'}\n. ~/.bashrc\n")
     argv = ["bash", "--rcfile", str(rcfile), "-i", "-c", command]
@@ -138,6 +145,35 @@ def test_an_interactive_shell_finds_the_environments_python(
     )
 
     assert out.splitlines() == [f"python of {prefix}/bin/python", f"({prefix}) {DEBIAN_PROMPT}"]
+
+
+@pytest.mark.parametrize("how", ["stdin", "dash-c"])
+def test_a_non_interactive_shell_finds_the_environments_python(
+    tmp_path: Path, prefix: Path, how: str
+) -> None:
+    """`echo CMD | make shell` (bash reading its commands from a pipe) and `bash -c CMD`,
+    through the entrypoint as `make shell` and `make run` start them: no rc file is read,
+    and the entrypoint's activation alone puts the environment's python first."""
+    activate = write_activation(tmp_path, prefix)
+    command = 'python; echo "$CONDA_PREFIX"'
+    argv = [str(DOCKER_DIR / "_env_entrypoint.sh"), "bash"]
+
+    result = subprocess.run(
+        [*argv, "-c", command] if how == "dash-c" else argv,
+        input=command if how == "stdin" else None,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(base_image_home(tmp_path)),
+            "ENV_ACTIVATE_SCRIPT": str(activate),
+            "MAMBA_SKIP_ACTIVATE": "1",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"python of {prefix}/bin/python", str(prefix)]
 
 
 def test_the_dev_image_turns_the_base_activation_off() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -151,6 +152,7 @@ def test_shell_run_test_image_doctor_and_clean(project: Path) -> None:
     assert "--interactive" in shell  # `echo CMD | make shell` reaches the shell
     assert "--tty" not in shell  # no terminal under pytest
     assert '--user "$(id -u):$(id -g)" --env HOME=/tmp' in shell
+    assert f'--volume "{project}:/project"' in shell
 
     (run,) = [
         line for line in dry_run(project, "run", "CMD=python -V") if line.startswith("docker run")
@@ -160,6 +162,9 @@ def test_shell_run_test_image_doctor_and_clean(project: Path) -> None:
     test_image = " ".join(dry_run(project, "test-image"))
     assert "envreport-dev:latest" in test_image
     assert "python -m pytest -p no:cacheprovider tests/envreport" in test_image
+    # As you, and the project read-only: nothing in it can end up owned by root.
+    assert '--user "$(id -u):$(id -g)" --env HOME=/tmp' in test_image
+    assert f'--volume "{project}:/project:ro"' in test_image
 
     doctor = " ".join(dry_run(project, "doctor"))
     # The package alone: a checkout's lockstep.egg-info must not reach the prefix's python.
@@ -168,6 +173,10 @@ def test_shell_run_test_image_doctor_and_clean(project: Path) -> None:
         in doctor
     )
     assert "--env PYTHONPATH=/opt/lockstep-prefix" in doctor
+    # The runtime's own non-root user, and every mount read-only.
+    mounts = re.findall(r'--volume "[^"]*"', doctor)
+    assert mounts and all(mount.endswith(':ro"') for mount in mounts)
+    assert "--user" not in doctor
     assert "envreport:latest python -m lockstep doctor /opt/env --project /project" in doctor
 
     clean = " ".join(dry_run(project, "clean"))
@@ -219,8 +228,20 @@ def test_a_second_make_test_reinstalls_nothing() -> None:
 
 
 def settings() -> set[str]:
-    text = (REPO_ROOT / "Makefile").read_text()
-    return set(re.findall(r"^([A-Z_]+) \?=", text, flags=re.MULTILINE))
+    """The variables a user can set, as make itself decides: those the Makefile defines
+    (make's own database) whose value comes from the environment when it sets one (`?=`)."""
+    database = make("-pn", "help").stdout.splitlines()
+    defined = {
+        following.split()[0]
+        for line, following in itertools.pairwise(database)
+        if line.startswith("# makefile (from 'Makefile'") and following[:1].isalpha()
+    }
+    names = sorted(name for name in defined if name.isupper() or "_" in name)
+    probe = "print-origins: ; @echo " + " ".join(f"{name}=$(origin {name})" for name in names)
+    result = make("--eval", probe, "print-origins", **dict.fromkeys(names, "set-by-the-user"))
+    assert result.returncode == 0, result.stderr
+    origins = dict(pair.split("=", 1) for pair in result.stdout.split())
+    return {name for name, origin in origins.items() if origin == "environment"}
 
 
 def test_help_lists_every_setting_with_a_description_and_default() -> None:
