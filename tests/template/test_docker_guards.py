@@ -100,6 +100,7 @@ def test_permission_denied_says_how_to_join_the_docker_group(project: Path, tmp_
     [
         ("shell", "envreport-dev:latest"),
         ("test-image", "envreport-dev:latest"),
+        ("jupyter", "envreport-dev:latest"),
         ("run", "envreport:latest"),
         ("doctor", "envreport:latest"),
     ],
