@@ -147,8 +147,13 @@ build: .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runti
 	  $(call build_with,runtime) $(RUNTIME_OUTPUT) --target runtime --tag $(RUNTIME_IMAGE) $(RUNTIME_LABELS) .)
 
 .PHONY: push
-push: build ## Publish the runtime image as REGISTRY/IMAGE:TAG (every PLATFORMS, through buildx)
+# Before the build, which can take many minutes.
+.PHONY: .registry
+.registry:
 	@[ -n "$(REGISTRY)" ] || { echo "make: set REGISTRY, e.g. make push REGISTRY=ghcr.io/acme" >&2; exit 1; }
+
+.PHONY: push
+push: .registry build ## Publish the runtime image as REGISTRY/IMAGE:TAG (every PLATFORMS, through buildx)
 ifneq ($(PLATFORMS),)
 	$(call build_with,runtime) --platform $(PLATFORMS) --push --target runtime \
 	  --tag $(PUSHED_IMAGE) $(RUNTIME_LABELS) .
@@ -290,7 +295,7 @@ test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm
 .PHONY: bench
 bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's metadata fetch, `lockstep check` and the test suite (prints figures)
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_pins.py
-	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py
+	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py --workers $(PYTEST_WORKERS)
 
 $(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \

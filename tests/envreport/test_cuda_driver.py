@@ -10,6 +10,7 @@ unpatched report must say none is visible.
 from __future__ import annotations
 
 import ctypes.util
+import json
 import os
 import shutil
 import subprocess
@@ -150,3 +151,37 @@ def test_render_puts_the_driver_line_under_the_python_line() -> None:
         "CUDA driver: 12.4 (libcuda.so.1)",
         "dependency  version  installer",
     ]
+
+
+FRAMEWORKS = {"torch", "tensorflow", "jax", "jaxlib", "cupy", "numba", "pynvml", "nvidia"}
+# Every top-level module the report *tries* to import, found or not: a guarded
+# `import torch` that fails leaves nothing in sys.modules, but passes through here.
+RECORD_IMPORTS = """
+import json, runpy, sys
+
+attempted = set()
+
+class Recorder:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        attempted.add(name.partition(".")[0])
+        return None
+
+sys.meta_path.insert(0, Recorder)
+try:
+    runpy.run_module("envreport", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps(sorted(attempted)), file=sys.stderr)
+"""
+
+
+def test_the_report_imports_no_framework_to_find_the_driver() -> None:
+    """`python -m envreport` reads the driver without trying to import any GPU framework."""
+    result = subprocess.run(
+        [sys.executable, "-c", RECORD_IMPORTS], capture_output=True, text=True, check=False
+    )
+
+    attempted = set(json.loads(result.stderr.splitlines()[-1]))
+    assert "ctypes" in attempted  # the recorder saw the report's own imports
+    assert attempted.isdisjoint(FRAMEWORKS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -238,8 +239,14 @@ def settings() -> set[str]:
     }
     names = sorted(name for name in defined if name.isupper() or "_" in name)
     probe = "print-origins: ; @echo " + " ".join(f"{name}=$(origin {name})" for name in names)
-    result = make("--eval", probe, "print-origins", **dict.fromkeys(names, "set-by-the-user"))
-    assert result.returncode == 0, result.stderr
+    result = subprocess.run(
+        ["make", "--no-print-directory", "--eval", probe, "print-origins"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **dict.fromkeys(names, "set-by-the-user")},
+    )
     origins = dict(pair.split("=", 1) for pair in result.stdout.split())
     return {name for name, origin in origins.items() if origin == "environment"}
 
@@ -295,17 +302,20 @@ def test_push_of_one_platform_tags_and_pushes_the_built_image(project: Path) -> 
 
 
 def test_push_without_a_registry_says_how(project: Path) -> None:
-    """`make push` with no REGISTRY stops with one line showing the setting."""
+    """`make push` with no REGISTRY stops with one line showing the setting, before it
+    builds anything (a stand-in docker logs every call)."""
     (project / "conda-linux-64.lock").write_text("x")
     (project / "poetry.lock").write_text("y")
+    log = project / "docker-calls"
     fake = project / "docker"
-    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexit 0\n')
     fake.chmod(0o755)
 
     result = make("push", f"DOCKER={fake}", cwd=project)
 
     assert result.returncode != 0
     assert "make: set REGISTRY, e.g. make push REGISTRY=ghcr.io/acme" in result.stderr
+    assert not log.exists()
 
 
 def test_several_platforms_and_a_shared_cache_go_through_buildx(project: Path) -> None:
@@ -366,6 +376,13 @@ def test_gpu_1_gives_the_container_every_gpu(project: Path, target: str) -> None
 
     assert with_gpu and all("--gpus all" in line for line in with_gpu)
     assert without and not any("--gpus" in line for line in without)
+
+
+@pytest.mark.parametrize("target", ["build", "env-update", "env-check", "env-import"])
+def test_no_gpu_is_needed_to_lock_or_build(project: Path, target: str) -> None:
+    """GPU=1 changes nothing of locking and building: no --gpus, no NVIDIA runtime probe."""
+    assert dry_run(project, target, "GPU=1") == dry_run(project, target)
+    assert not any("--gpus" in line or "nvidia" in line for line in dry_run(project, target))
 
 
 def test_gpu_1_needs_nvidias_runtime(project: Path) -> None:
