@@ -11,16 +11,18 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-# A test that runs the real Poetry (which writes a cache and a config under HOME
-# unless told otherwise) and lockstep (its metadata cache).
+# Tests that run what writes under HOME unless told otherwise: the real Poetry (its
+# cache, config and virtualenvs), conda-lock, and lockstep (its metadata cache).
 TOUCHY = (
-    "tests/template/test_mirrors.py::test_pypi_mirror_is_poetrys_index_without_touching_the_project"
+    "tests/template/test_mirrors.py::test_pypi_mirror_is_poetrys_index_without_touching_the_project",
+    "tests/lockstep/test_pipeline_e2e.py::test_lock_then_check_is_fresh",
 )
 
 
 @pytest.mark.network
 def test_the_suite_writes_nothing_under_home(tmp_path: Path) -> None:
-    """Run with an empty HOME, a test that runs Poetry leaves that HOME empty."""
+    """Run with an empty HOME, tests that run Poetry, conda-lock and `lockstep lock` leave
+    it empty."""
     home = tmp_path / "home"
     home.mkdir()
     environment = {
@@ -30,7 +32,7 @@ def test_the_suite_writes_nothing_under_home(tmp_path: Path) -> None:
     }
 
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", TOUCHY],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TOUCHY],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -151,3 +151,36 @@ def test_lockfiles_of_the_pairs_carry_the_headers_the_fast_path_trusts() -> None
     for name in REPRODUCED:
         for path in (PAIRS / name).glob("conda-*.lock"):
             assert read_explicit_lockfile(path).input_hash
+
+
+BAD_BEFORE_ANY_SOLVER_IMPORT = {
+    "not YAML": "dependencies: [python\n",
+    "a pip: section": "dependencies:\n  - python=3.12\n  - pip:\n    - requests\n",
+    "an unknown platform": "dependencies:\n  - python=3.12\nplatforms:\n  - linux-65\n",
+}
+
+
+@pytest.mark.parametrize(
+    "text", BAD_BEFORE_ANY_SOLVER_IMPORT.values(), ids=list(BAD_BEFORE_ANY_SOLVER_IMPORT)
+)
+def test_bad_input_is_reported_without_importing_conda_lock(tmp_path: Path, text: str) -> None:
+    """The checks that need no solver's parser run first: their error line costs no
+    conda-lock import (most of a `check`'s time)."""
+    (tmp_path / "environment.yml").write_text(text)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
+    probe = (
+        "import sys; from lockstep.cli import main; "
+        f"code = main(['check', '--project', {str(tmp_path)!r}]); "
+        "print(code, 'conda_lock' in sys.modules)"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "LOCKSTEP_PLATFORMS": ""},
+    )
+
+    assert result.stdout.split() == ["2", "False"]
+    assert len(result.stderr.splitlines()) == 1, result.stderr

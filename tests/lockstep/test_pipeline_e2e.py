@@ -144,3 +144,21 @@ def test_poetry_locks_on_a_python_made_for_environment_yml(scenario: LockScenari
     # The MatchSpec conda-lock itself passes to micromamba for `python=3.11`.
     assert call[4:] == ["--override-channels", "--channel", "conda-forge", "python 3.11.*"]
     assert not list((scenario.root / "poetry-cache").glob("virtualenvs/*"))
+
+
+def test_locking_on_the_host_reuses_one_poetry_environment(scenario: LockScenario) -> None:
+    """With no conda solver configured, Poetry makes a virtualenv for the project on the
+    first lock and reuses it on the next (its name follows the staging directory's path,
+    which is the same on every run)."""
+    venvs = scenario.root / "poetry-virtualenvs"
+    extra = {"POETRY_VIRTUALENVS_CREATE": "true", "POETRY_VIRTUALENVS_PATH": str(venvs)}
+
+    # Two processes, as two `make env-update` runs are: anything chosen per run differs.
+    first = scenario.lockstep_process("lock", **extra)
+    second = scenario.lockstep_process("lock", "--upgrade", **extra)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    poetry_runs = [line for line in second.stderr.splitlines() if " lock --no-interaction" in line]
+    assert poetry_runs and poetry_runs[0].endswith("--regenerate")
+    assert len(list(venvs.iterdir())) == 1

@@ -38,7 +38,8 @@ def run_lockstep(
     """`lockstep ARGS` with `env` as its whole environment (default: this one's)."""
     stdout, stderr = io.StringIO(), io.StringIO()
     with (
-        _environment(os.environ if env is None else env),
+        # A copy: _environment empties os.environ before filling it in.
+        _environment(dict(os.environ if env is None else env)),
         contextlib.redirect_stdout(stdout),
         contextlib.redirect_stderr(stderr),
     ):
