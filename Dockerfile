@@ -39,10 +39,14 @@ RUN --mount=type=cache,target=/opt/conda/pkgs,sharing=locked \
 # Their versions come from constraints.txt and poetry.txt, pinned there only.
 # lockstep is installed from a throw-away bind mount, so its build leaves no
 # egg-info anywhere; the stdlib-only copy below is what the later stages run.
+# Its build backend comes from constraints.txt too: build isolation would fetch the
+# newest setuptools, and not every pip applies constraints to build environments.
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=scripts/lockstep,target=/tmp/lockstep-src,rw \
     /opt/tools-python/bin/python -m venv /opt/lockstep \
-    && /opt/lockstep/bin/pip install --constraint /tmp/lockstep-src/constraints.txt /tmp/lockstep-src \
+    && /opt/lockstep/bin/pip install --constraint /tmp/lockstep-src/constraints.txt setuptools \
+    && /opt/lockstep/bin/pip install --no-build-isolation \
+      --constraint /tmp/lockstep-src/constraints.txt /tmp/lockstep-src \
     && /opt/tools-python/bin/python -m venv /opt/poetry \
     && /opt/poetry/bin/pip install --requirement /tmp/lockstep-src/poetry.txt \
     && ln -s /opt/lockstep/bin/lockstep /opt/lockstep/bin/conda-lock /opt/poetry/bin/poetry /usr/local/bin/ \

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 from dockerfile_parse import DockerfileParser
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
+from lockstep._toml import tomllib
 from tests.template.make import REPO_ROOT, run_tool
 
 
@@ -54,6 +57,34 @@ def test_lockstep_on_pythonpath_is_the_package_alone() -> None:
     assert set(re.findall(r"PYTHONPATH=(\S+)", text)) == {"/opt/lockstep-prefix"}
     assert "--mount=type=bind,source=scripts/lockstep,target=/tmp/lockstep-src,rw" in text
     assert "COPY scripts/lockstep " not in text
+
+
+def test_every_tool_is_installed_from_its_pin_file() -> None:
+    """Each pip install of the tools stage is pinned by constraints.txt or poetry.txt, and
+    lockstep's build backend too: it is installed from constraints.txt before lockstep is
+    built without build isolation (which would fetch the newest setuptools)."""
+    (run,) = [value for value in values("tools", "RUN") if "/opt/lockstep" in value]
+    installs = [part.strip() for part in run.split("&&") if "pip install " in part]
+    assert installs
+    for install in installs:
+        assert re.search(
+            r"--(constraint|requirement) /tmp/lockstep-src/(constraints|poetry)\.txt", install
+        ), install
+    (build,) = [install for install in installs if install.endswith(" /tmp/lockstep-src")]
+    assert "--no-build-isolation" in build
+    backend_first = installs[: installs.index(build)]
+    lockstep = tomllib.loads((REPO_ROOT / "scripts/lockstep/pyproject.toml").read_text())
+    constraints = {
+        canonicalize_name(requirement.name): requirement.specifier
+        for line in (REPO_ROOT / "scripts/lockstep/constraints.txt").read_text().splitlines()
+        if line and not line.startswith((" ", "#"))
+        for requirement in [Requirement(line.split(" ;")[0])]
+    }
+    for required in map(Requirement, lockstep["build-system"]["requires"]):
+        name = canonicalize_name(required.name)
+        assert any(install.endswith(f" {required.name}") for install in backend_first), name
+        (pinned,) = [spec.version for spec in constraints[name] if spec.operator == "=="]
+        assert required.specifier.contains(pinned), (name, pinned)
 
 
 def test_dependencies_come_before_sources() -> None:
