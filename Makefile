@@ -78,8 +78,11 @@ build_with = $(if $(USE_BUILDX),$(DOCKER) buildx build $(if $(BUILDER),--builder
 LOAD := $(if $(USE_BUILDX),--load)
 RUNTIME_OUTPUT := $(if $(PLATFORMS),--platform $(PLATFORMS),$(LOAD))
 PUSHED_IMAGE := $(REGISTRY)/$(IMAGE):$(TAG)
-# The commit the image is built from, marked -dirty when the tree has changes.
-REVISION := $(shell git describe --always --dirty --exclude='*' 2>/dev/null || echo unknown)
+# The commit the image is built from, marked -dirty when the tree has changes, new
+# files included (`git describe --dirty` sees only changes to tracked ones).
+REVISION := $(shell rev="$$(git rev-parse --short HEAD 2>/dev/null)" || rev=unknown; \
+  [ "$$rev" = unknown ] || [ -z "$$(git status --porcelain 2>/dev/null)" ] || rev="$$rev-dirty"; \
+  echo "$$rev")
 RUNTIME_LABELS = --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS)
 LOCKFILE_DIGESTS = $(shell sha256sum conda-*.lock poetry.lock 2>/dev/null | awk '{printf "%s%s=sha256:%s", (NR > 1 ? "," : ""), $$2, $$1}')
 # stdin always reaches the container (`echo CMD | make shell`); a tty only on a terminal.

@@ -281,11 +281,17 @@ def test_the_revision_label_says_when_the_tree_has_changes(project: Path) -> Non
         return re.search(r"--build-arg REVISION=(\S+)", line).group(1)  # type: ignore[union-attr]
 
     clean = revision()
+    environment = (project / "environment.yml").read_text()
     (project / "environment.yml").write_text("# edited\n")
-    dirty = revision()
+    edited = revision()
+    (project / "environment.yml").write_text(environment)
+    (project / "src").mkdir()
+    (project / "src" / "new_module.py").write_text("")  # a new file the build copies
+    added = revision()
 
     assert head.startswith(clean) and len(clean) >= 7
-    assert dirty == f"{clean}-dirty"
+    assert edited == f"{clean}-dirty"
+    assert added == f"{clean}-dirty"
 
 
 def test_push_of_one_platform_tags_and_pushes_the_built_image(project: Path) -> None:
