@@ -294,6 +294,26 @@ def test_the_revision_label_says_when_the_tree_has_changes(project: Path) -> Non
     assert added == f"{clean}-dirty"
 
 
+def test_mirrors_and_base_images_reach_every_build(project: Path) -> None:
+    """CONDA_MIRROR, PYPI_MIRROR and both base images are build arguments of each stage built."""
+    settings = {
+        "CONDA_MIRROR": "https://mirror.example/conda",
+        "PYPI_MIRROR": "https://mirror.example/pypi/simple/",
+        "MICROMAMBA_IMAGE": "registry.example/mambaorg/micromamba:2.5.0-debian12-slim",
+        "RUNTIME_BASE_IMAGE": "registry.example/debian:12-slim",
+    }
+    lines = dry_run(project, "build", *(f"{name}={value}" for name, value in settings.items()))
+
+    builds = [line for line in lines if " build " in line]
+    assert len(builds) == 3  # tools, dev, runtime
+    for build in builds:
+        for name, value in settings.items():
+            assert f"--build-arg {name}={value}" in build, (name, build)
+    assert not any(
+        "--build-arg" in line for line in dry_run(project, "build") if "--target dev" in line
+    )
+
+
 def test_push_of_one_platform_tags_and_pushes_the_built_image(project: Path) -> None:
     """Without PLATFORMS, push publishes the local runtime image as REGISTRY/IMAGE:TAG."""
     (project / "conda-linux-64.lock").write_text("x")
