@@ -198,6 +198,45 @@ def test_an_engine_that_cannot_pull_is_reported_as_such(standins, tmp_path) -> N
     assert not [call for call in standins.docker_calls() if call.split()[0] in {"build", "run"}]
 
 
+def test_the_engine_test_skips_when_the_engine_cannot_pull(standins, tmp_path) -> None:
+    """`make test`'s engine test skips, with the reason, when the daemon answers but cannot
+    pull the base images (an engine that answers is not enough), and builds nothing."""
+    docker = standins.docker(image_inspect=NO_SUCH_IMAGE, pull=PULL_FAILS)
+    environ = {
+        **os.environ,
+        "PATH": f"{standins.bin}{os.pathsep}{os.environ['PATH']}",
+        "DOCKER": str(docker),
+    }
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            str(REPO_ROOT / "tests" / "template" / "test_docker_engine.py"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environ,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout
+    assert re.search(r"\d+ skipped", result.stdout) and " passed" not in result.stdout
+    assert (
+        "needs a Docker engine that can build the image: the Docker engine answers but cannot pull"
+        in result.stdout
+    )
+    assert not [call for call in standins.docker_calls() if call.split()[0] in {"build", "run"}]
+
+
 def test_the_base_images_are_the_settings_when_given(standins, tmp_path) -> None:
     """MICROMAMBA_IMAGE names the image checked and pulled, as it names the one built from."""
     docker = standins.docker(image_inspect=NO_SUCH_IMAGE, pull=PULL_FAILS)
