@@ -151,7 +151,12 @@ def test_locking_on_the_host_reuses_one_poetry_environment(scenario: LockScenari
     first lock and reuses it on the next (its name follows the staging directory's path,
     which is the same on every run)."""
     venvs = scenario.root / "poetry-virtualenvs"
-    extra = {"POETRY_VIRTUALENVS_CREATE": "true", "POETRY_VIRTUALENVS_PATH": str(venvs)}
+    extra = {
+        "POETRY_VIRTUALENVS_CREATE": "true",
+        "POETRY_VIRTUALENVS_PATH": str(venvs),
+        # Locking needs no pip in it; seeding one is most of making the virtualenv.
+        "POETRY_VIRTUALENVS_OPTIONS_NO_PIP": "true",
+    }
 
     # Two processes, as two `make env-update` runs are: anything chosen per run differs.
     first = scenario.lockstep_process("lock", **extra)
