@@ -47,7 +47,9 @@ def check_figures(runs: int) -> list[tuple[str, str]]:
     # some CI machines) every run would compile its modules anew; the tools image's pip
     # install compiles them once. Measure lockstep as installed.
     compileall.compile_dir(LOCKSTEP_SOURCE, quiet=1)
+    environment = dict(os.environ)
     with tempfile.TemporaryDirectory() as scratch:
+        # It sets LOCKSTEP_PLATFORMS to the pair's platforms: for these runs only.
         files = locked_pair("esmvalcore", Path(scratch) / "project")
         check = [str(LOCKSTEP), "check", "--project", str(files.root)]
         baseline, fast, codes = [], [], set()
@@ -58,6 +60,8 @@ def check_figures(runs: int) -> list[tuple[str, str]]:
             codes.add(code)
         files.environment.write_text("# edited\n" + files.environment.read_text())
         slow = [timed(check)[0] for _ in range(max(1, runs // 3))]
+    os.environ.clear()
+    os.environ.update(environment)
     if codes != {0}:
         raise SystemExit(f"bench: lockstep check did not call the fresh project fresh: {codes}")
     ratio = statistics.median(fast) / statistics.median(baseline)
