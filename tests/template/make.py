@@ -10,6 +10,19 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+# What a make passes to the makes it starts. Under `make test NAME=value` they would hand
+# NAME=value to every make a test runs, as if the user had typed it there too.
+MAKE_OWN_VARIABLES = frozenset({"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"})
+
+
+def user_environment(**env: str) -> dict[str, str]:
+    """This environment as a user's shell has it, without the outer make's, plus `env`."""
+    return {
+        **{key: value for key, value in os.environ.items() if key not in MAKE_OWN_VARIABLES},
+        **env,
+    }
+
+
 def make(*args: str, cwd: Path = REPO_ROOT, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["make", "--no-print-directory", *args],
@@ -17,7 +30,7 @@ def make(*args: str, cwd: Path = REPO_ROOT, **env: str) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **env},
+        env=user_environment(**env),
         timeout=60,
     )
 

@@ -228,10 +228,24 @@ def test_a_second_make_test_reinstalls_nothing() -> None:
     assert make("-q", *stamps).returncode == 0
 
 
+def _make_alone(*args: str, **env: str) -> str:
+    """make's output with no variable preset: a variable the environment (or an outer
+    `make test NAME=value`) sets is listed by make as the environment's, not the Makefile's."""
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), **env}
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=clean,
+    ).stdout
+
+
 def settings() -> set[str]:
     """The variables a user can set, as make itself decides: those the Makefile defines
     (make's own database) whose value comes from the environment when it sets one (`?=`)."""
-    database = make("-pn", "help").stdout.splitlines()
+    database = _make_alone("-pn", "help").splitlines()
     defined = {
         following.split()[0]
         for line, following in itertools.pairwise(database)
@@ -239,15 +253,8 @@ def settings() -> set[str]:
     }
     names = sorted(name for name in defined if name.isupper() or "_" in name)
     probe = "print-origins: ; @echo " + " ".join(f"{name}=$(origin {name})" for name in names)
-    result = subprocess.run(
-        ["make", "--no-print-directory", "--eval", probe, "print-origins"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **dict.fromkeys(names, "set-by-the-user")},
-    )
-    origins = dict(pair.split("=", 1) for pair in result.stdout.split())
+    printed = _make_alone("--eval", probe, "print-origins", **dict.fromkeys(names, "by-the-user"))
+    origins = dict(pair.split("=", 1) for pair in printed.split())
     return {name for name, origin in origins.items() if origin == "environment"}
 
 
