@@ -11,7 +11,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import tomllib
+# Poetry's Python: 3.12 in the tools image; any 3.10+ on a host (tomli there, Poetry's own).
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 
 

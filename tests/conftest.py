@@ -1,9 +1,9 @@
 """The whole suite runs with a HOME of its own: nothing is written to the user's home.
 
-Caches that make repeat runs fast (pip's, Poetry's and its virtualenvs) live in
-the repository under .venvs/cache/, which `make clean-venvs` removes; configuration
-(Poetry's config, for one) is read from the throw-away HOME, so the user's own
-settings cannot change what the tests see.
+Caches that make repeat runs fast (pip's, Poetry's) live in the repository under
+.venvs/cache/, which `make clean-venvs` removes; Poetry's virtualenvs and
+configuration live in the throw-away HOME, so none piles up across runs and the
+user's own settings cannot change what the tests see.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CACHE = REPO_ROOT / ".venvs" / "cache"
+# The Python the lock tests' projects ask for (tests/lockstep/lock_scenario.py).
+TEST_PROJECTS_PYTHON = (3, 11)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -31,13 +33,18 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "XDG_STATE_HOME": home / ".local" / "state",
         "XDG_CACHE_HOME": CACHE,
         "POETRY_CACHE_DIR": CACHE / "pypoetry",
-        "POETRY_VIRTUALENVS_PATH": CACHE / "pypoetry" / "virtualenvs",
-        # Every test project has a new path, so Poetry would make (and keep) a virtualenv
-        # for each, on every run; `poetry lock` needs none. Tests of Poetry's choice of
-        # environment turn this back on.
-        "POETRY_VIRTUALENVS_CREATE": "false",
+        # Every test project has a new path, so Poetry makes a virtualenv for each when it
+        # needs one to lock with a Python the project allows: in this run's HOME, not kept
+        # across runs, and without pip, which locking does not use.
+        "POETRY_VIRTUALENVS_PATH": home / "virtualenvs",
+        "POETRY_VIRTUALENVS_OPTIONS_NO_PIP": "true",
         "PIP_CACHE_DIR": CACHE / "pip",
     }
+    # Poetry runs on the Python of `make test` (PYTHON). When that is the Python the test
+    # projects ask for, Poetry locks on it and needs no virtualenv at all (most of what a
+    # lock test costs); on another host Python it makes one with a Python they allow.
+    if sys.version_info[:2] == TEST_PROJECTS_PYTHON:
+        settings["POETRY_VIRTUALENVS_CREATE"] = "false"
     patch = pytest.MonkeyPatch()
     for name, value in settings.items():
         patch.setenv(name, str(value))

@@ -130,8 +130,10 @@ def test_poetry_locks_on_a_python_made_for_environment_yml(scenario: LockScenari
     extra = {
         "LOCKSTEP_CONDA_EXE": str(scenario.bin_dir / "micromamba"),
         "POETRY_CACHE_DIR": str(scenario.root / "poetry-cache"),
-        # Poetry's default: it would make a virtualenv, were it not given CONDA_PREFIX.
+        # Poetry's default, and where it would make its virtualenv were it not given
+        # CONDA_PREFIX (the suite may turn creation off: tests/conftest.py).
         "POETRY_VIRTUALENVS_CREATE": "true",
+        "POETRY_VIRTUALENVS_PATH": str(scenario.root / "poetry-cache" / "virtualenvs"),
     }
 
     first = scenario.lockstep("lock", **extra)
@@ -151,12 +153,7 @@ def test_locking_on_the_host_reuses_one_poetry_environment(scenario: LockScenari
     first lock and reuses it on the next (its name follows the staging directory's path,
     which is the same on every run)."""
     venvs = scenario.root / "poetry-virtualenvs"
-    extra = {
-        "POETRY_VIRTUALENVS_CREATE": "true",
-        "POETRY_VIRTUALENVS_PATH": str(venvs),
-        # Locking needs no pip in it; seeding one is most of making the virtualenv.
-        "POETRY_VIRTUALENVS_OPTIONS_NO_PIP": "true",
-    }
+    extra = {"POETRY_VIRTUALENVS_CREATE": "true", "POETRY_VIRTUALENVS_PATH": str(venvs)}
 
     # Two processes, as two `make env-update` runs are: anything chosen per run differs.
     first = scenario.lockstep_process("lock", **extra)

@@ -5,7 +5,7 @@ HTTP range requests (the zip's directory, then the small info tarball). A
 `.tar.bz2` is streamed from the start and closed as soon as its file list has
 been read. A server that ignores Range (`python -m http.server`, some proxies)
 answers 200 with the whole file: a `.conda` is then read from that answer,
-spooled, because a zip is read from its end (conda also stores info/ last, so
+through a temporary file, because a zip is read from its end (conda also stores info/ last, so
 a front-to-back read needs the whole file anyway). The package hash in the
 lockfile covers the whole file, which a partial read cannot check; the cache
 key is that hash, so a changed package is a new key, never a stale hit.
@@ -39,8 +39,6 @@ from lockstep.explicit import ExplicitLockfile, LockedPackage
 from lockstep.model import PythonDistribution
 
 CACHE_FORMAT = 1
-# A whole .conda read without ranges is kept in memory up to this size, then on disk.
-SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 DOWNLOAD_CHUNK_BYTES = 256 * 1024
 
 
@@ -74,20 +72,24 @@ class _FetchSession(requests.Session):
         return response
 
 
-def _spooled_body(response: requests.Response) -> IO[bytes]:
-    """The whole body in a seekable file (zipfile seeks), the response closed once read."""
+def _downloaded_body(response: requests.Response) -> IO[bytes]:
+    """The whole body in a seekable file (zipfile seeks), the response closed once read.
+
+    A real temporary file: Python 3.10's SpooledTemporaryFile lacks `seekable()`, which
+    zipfile calls.
+    """
     # Returned open, for the caller to read and close: hence no `with`.
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
+    body = tempfile.TemporaryFile()  # noqa: SIM115
     try:
         with closing(response):
             response.raise_for_status()
             for chunk in response.iter_content(chunk_size=DOWNLOAD_CHUNK_BYTES):
-                spool.write(chunk)
+                body.write(chunk)
     except BaseException:
-        spool.close()
+        body.close()
         raise
-    spool.seek(0)
-    return spool
+    body.seek(0)
+    return body
 
 
 class MetadataCache:
@@ -160,10 +162,10 @@ class PackageReader:
         try:
             _, lazy_reader = conda_reader_for_url(url, session=self._session())
         except _RangeIgnored as ignored:
-            return _spooled_body(ignored.response)
+            return _downloaded_body(ignored.response)
         except HTTPRangeRequestUnsupported:
             # The library's own check, for a non-206 answer the session lets through.
-            return _spooled_body(self._session().get(url, stream=True))
+            return _downloaded_body(self._session().get(url, stream=True))
         return lazy_reader
 
     def distributions(self, package: LockedPackage) -> list[PythonDistribution]:
