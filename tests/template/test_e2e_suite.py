@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from envreport.report import DependencyStatus, EnvironmentReport, render
+from lockstep._toml import tomllib
 from lockstep.prefix.doctor import DoctorRow, render_table
 from tests.e2e import e2e
 from tests.e2e.buildkit import parse_plain_progress, steps_matching
@@ -521,7 +522,6 @@ def test_the_report_and_doctor_tables_are_read_as_printed() -> None:
 
 def test_a_dependency_is_added_where_a_user_adds_it(tmp_path) -> None:
     """The edit lands in [project].dependencies of the real pyproject.toml; the rest is kept."""
-    tomllib = pytest.importorskip("tomllib")
     pyproject = tmp_path / "pyproject.toml"
     original = (REPO_ROOT / "pyproject.toml").read_text()
     pyproject.write_text(original)
