@@ -149,7 +149,6 @@ build: .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runti
 	$(call timed,runtime image $(RUNTIME_IMAGE)$(if $(PLATFORMS), for $(PLATFORMS)),\
 	  $(call build_with,runtime) $(RUNTIME_OUTPUT) --target runtime --tag $(RUNTIME_IMAGE) $(RUNTIME_LABELS) .)
 
-.PHONY: push
 # Before the build, which can take many minutes.
 .PHONY: .registry
 .registry:
