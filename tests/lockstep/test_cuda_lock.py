@@ -9,7 +9,6 @@ PyTorch CUDA lock with the lockfile the real conda-lock wrote
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -28,11 +27,11 @@ from lockstep.pyproject import recorded_inputs
 from lockstep.staging import Staging
 from tests.lockstep.lock_scenario import LockScenario
 from tests.support.standin_conda_lock import (
-    SolvedPackage,
     StandinSolver,
     lock_command,
     render_lockfiles,
     run_conda_lock,
+    solution_of_lockfile,
 )
 
 PAIRS = Path(__file__).resolve().parents[1] / "data" / "realworld" / "pairs-cuda"
@@ -130,21 +129,6 @@ def test_the_recorded_inputs_digest_counts_the_spec(tmp_path: Path) -> None:
     assert staged == inputs_digest(real, requires_python=">=3.12")
 
 
-def _real_solution(lockfile: Path) -> tuple[str, list[SolvedPackage]]:
-    """The packages of a lockfile conda-lock wrote, as its solver's answer (python made to
-    depend on every other package: explicit lockfiles keep no dependencies)."""
-    lines = lockfile.read_text(encoding="utf-8").splitlines()
-    platform = lines[1].removeprefix("# platform: ")
-    packages = [SolvedPackage.from_explicit_line(line) for line in lines if "://" in line]
-    names = [package.record()["name"] for package in packages]
-    return platform, [
-        dataclasses.replace(package, depends=tuple(n for n in names if n != "python"))
-        if package.record()["name"] == "python"
-        else package
-        for package in packages
-    ]
-
-
 @pytest.mark.parametrize("how", ["found-by-conda-lock", "passed-by-lockstep"])
 def test_standin_writes_the_real_cuda_lockfile(tmp_path: Path, how: str) -> None:
     """Given the packages the real solve chose, conda-lock (solver replaced) renders the real
@@ -154,7 +138,7 @@ def test_standin_writes_the_real_cuda_lockfile(tmp_path: Path, how: str) -> None
     real = pair / "conda-linux-64.lock"
     for name in ("environment.yml", "virtual-packages.yml"):
         shutil.copyfile(pair / name, tmp_path / name)
-    solutions = dict([_real_solution(real)])
+    solutions = dict([solution_of_lockfile(real)])
 
     if how == "found-by-conda-lock":
         render_lockfiles(tmp_path, solutions)

@@ -7,7 +7,6 @@ printed (tests/data/recorded/), and the interpreters on this machine.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from tests.support.standin_conda_lock import (
     SolvedPackage,
     lock_command,
     render_lockfiles,
+    solution_of_lockfile,
 )
 from tests.support.standin_micromamba import machine_pythons
 
@@ -38,26 +38,6 @@ dependencies:
 """
 
 
-def _real_solution(lockfile: Path) -> tuple[str, list[SolvedPackage]]:
-    """The platform and packages of a lockfile conda-lock wrote, as its solver's answer.
-
-    Explicit lockfiles keep no dependencies, and conda-lock renders only the
-    packages a request reaches through them; so `python` (requested in these
-    environments) is made to depend on every other package.
-    """
-    lines = lockfile.read_text(encoding="utf-8").splitlines()
-    platform = lines[1].removeprefix("# platform: ")
-    packages = [SolvedPackage.from_explicit_line(line) for line in lines if "://" in line]
-    names = [package.record()["name"] for package in packages]
-    assert "python" in names
-    return platform, [
-        dataclasses.replace(package, depends=tuple(n for n in names if n != "python"))
-        if package.record()["name"] == "python"
-        else package
-        for package in packages
-    ]
-
-
 @pytest.mark.parametrize("name", ["esmvalcore", "jupyterlab-desktop"])
 def test_conda_lock_standin_writes_what_real_conda_lock_wrote(tmp_path: Path, name: str) -> None:
     """Given the packages the real solve chose, it renders the real lockfiles' header and lines.
@@ -67,7 +47,7 @@ def test_conda_lock_standin_writes_what_real_conda_lock_wrote(tmp_path: Path, na
     """
     pair = PAIRS / name
     lockfiles = sorted(pair.glob("conda-*.lock"))
-    solutions = dict(_real_solution(lockfile) for lockfile in lockfiles)
+    solutions = dict(solution_of_lockfile(lockfile) for lockfile in lockfiles)
     shutil.copyfile(pair / "environment.yml", tmp_path / "environment.yml")
 
     render_lockfiles(tmp_path, solutions)

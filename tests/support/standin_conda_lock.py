@@ -33,6 +33,7 @@ nothing for HANG_SECONDS, then fails).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -159,6 +160,26 @@ class StandinSolver:
             "success": True,
         }
         return subprocess.CompletedProcess(list(args), 0, json.dumps(answer, indent=4), "")
+
+
+def solution_of_lockfile(lockfile: Path) -> tuple[str, list[SolvedPackage]]:
+    """The platform and packages of a lockfile conda-lock wrote, as its solver's answer.
+
+    Explicit lockfiles keep no dependencies, and conda-lock renders only the
+    packages a request reaches through them; so `python` (requested in these
+    environments) is made to depend on every other package.
+    """
+    lines = lockfile.read_text(encoding="utf-8").splitlines()
+    platform = lines[1].removeprefix("# platform: ")
+    packages = [SolvedPackage.from_explicit_line(line) for line in lines if "://" in line]
+    names = [package.record()["name"] for package in packages]
+    assert "python" in names, lockfile
+    return platform, [
+        dataclasses.replace(package, depends=tuple(n for n in names if n != "python"))
+        if package.record()["name"] == "python"
+        else package
+        for package in packages
+    ]
 
 
 def _parse_create(args: Sequence[str]) -> tuple[str, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -23,16 +24,32 @@ def user_environment(**env: str) -> dict[str, str]:
     }
 
 
-def make(*args: str, cwd: Path = REPO_ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+def _run_make(
+    args: tuple[str, ...], cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
-        env=user_environment(**env),
+        env=env,
         timeout=60,
     )
+
+
+def make(*args: str, cwd: Path = REPO_ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    return _run_make(args, cwd, user_environment(**env))
+
+
+def make_alone(
+    *args: str, preset: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """make at the repository with no variable preset but `preset`: one the environment (or
+    an outer `make test NAME=value`) sets is listed by make as the environment's, not the
+    Makefile's."""
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), **(preset or {})}
+    return _run_make(args, REPO_ROOT, clean)
 
 
 TOOLS_BIN = Path(sys.executable).parent

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.template.make import REPO_ROOT, make
+from tests.template.make import REPO_ROOT, make, make_alone
 
 DOCKER_TARGETS = [
     "build",
@@ -228,24 +227,12 @@ def test_a_second_make_test_reinstalls_nothing() -> None:
     assert make("-q", *stamps).returncode == 0
 
 
-def _make_alone(*args: str, **env: str) -> str:
-    """make's output with no variable preset: a variable the environment (or an outer
-    `make test NAME=value`) sets is listed by make as the environment's, not the Makefile's."""
-    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), **env}
-    return subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=clean,
-    ).stdout
-
-
 def settings() -> set[str]:
     """The variables a user can set, as make itself decides: those the Makefile defines
     (make's own database) whose value comes from the environment when it sets one (`?=`)."""
-    database = _make_alone("-pn", "help").splitlines()
+    listing = make_alone("-pn", "help")
+    assert listing.returncode == 0, listing.stderr
+    database = listing.stdout.splitlines()
     defined = {
         following.split()[0]
         for line, following in itertools.pairwise(database)
@@ -253,8 +240,11 @@ def settings() -> set[str]:
     }
     names = sorted(name for name in defined if name.isupper() or "_" in name)
     probe = "print-origins: ; @echo " + " ".join(f"{name}=$(origin {name})" for name in names)
-    printed = _make_alone("--eval", probe, "print-origins", **dict.fromkeys(names, "by-the-user"))
-    origins = dict(pair.split("=", 1) for pair in printed.split())
+    printed = make_alone(
+        "--eval", probe, "print-origins", preset=dict.fromkeys(names, "by-the-user")
+    )
+    assert printed.returncode == 0, printed.stderr
+    origins = dict(pair.split("=", 1) for pair in printed.stdout.split())
     return {name for name, origin in origins.items() if origin == "environment"}
 
 
