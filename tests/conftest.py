@@ -9,13 +9,17 @@ user's own settings cannot change what the tests see.
 from __future__ import annotations
 
 import fcntl
+import importlib.metadata
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support import preforked
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CACHE = REPO_ROOT / ".venvs" / "cache"
@@ -52,6 +56,27 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     patch.undo()
 
 
+# What the stand-ins' processes import; their server imports it once (tests/support/preforked.py).
+STANDIN_MODULES = (
+    "conda_lock.conda_lock",
+    "conda_lock.conda_solver",
+    "conda_lock._vendor.conda.models.match_spec",
+    "tests.support.standin_conda_lock",
+    "tests.support.standin_micromamba",
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def preforked_standins(isolated_home: Path) -> Iterator[None]:
+    """The stand-ins' commands run as children of a server that has imported conda-lock."""
+    del isolated_home  # the server starts with this run's HOME and caches
+    with preforked.serving(STANDIN_MODULES) as socket_path:
+        patch = pytest.MonkeyPatch()
+        patch.setenv(preforked.SOCKET_VARIABLE, str(socket_path))
+        yield
+        patch.undo()
+
+
 def _shared_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory every pytest-xdist worker of this run sees (the run's own without xdist)."""
     base = tmp_path_factory.getbasetemp()
@@ -67,6 +92,21 @@ def venv_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with (shared / "venv-template.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (template / ".complete").exists():
-            subprocess.run([sys.executable, "-m", "venv", "--clear", str(template)], check=True)
+            subprocess.run(
+                [sys.executable, "-m", "venv", "--clear", "--without-pip", str(template)],
+                check=True,
+            )
+            _copy_pip_into(template)
             (template / ".complete").touch()
     return template
+
+
+def _copy_pip_into(venv: Path) -> None:
+    """The pip this interpreter has, installed by copying its files (ensurepip takes seconds
+    of CPU unpacking a wheel; the venv's python is this one, so the files fit)."""
+    pip = importlib.metadata.distribution("pip")
+    source = Path(str(pip.locate_file("")))
+    (site,) = venv.glob("lib/python*/site-packages")
+    for top in {Path(str(file)).parts[0] for file in pip.files or ()}:
+        if (source / top).is_dir() and top not in ("__pycache__", ".."):
+            shutil.copytree(source / top, site / top)

@@ -35,7 +35,9 @@ STEPS = (
     "write_pyproject",
     "validate",
 )
-# Run as a real `lockstep import`, with one step waiting for the test's SIGINT.
+# Run as a real `lockstep import`, with one step waiting for the test's SIGINT. It waits
+# in short sleeps: a signal that lands after the interpreter's last check and before a
+# long sleep's system call starts would wait for that sleep to end (seen under load).
 WAITING_STEP = """
 import sys, time
 from lockstep.cli import main
@@ -45,7 +47,8 @@ step = getattr(run, sys.argv[1])
 
 def waiting(*args, **kwargs):
     print("waiting in", sys.argv[1], flush=True)
-    time.sleep(60)
+    for _ in range(600):
+        time.sleep(0.1)
     return step(*args, **kwargs)
 
 setattr(run, sys.argv[1], waiting)

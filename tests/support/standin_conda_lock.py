@@ -28,7 +28,9 @@ As a process (`python standin_conda_lock.py lock ...`) it reads a scenario
 packages, each `{"url", "md5", "sha256"?, "depends"?}` or `[url, md5]`), `calls` (a file
 each invocation is appended to) and `behaviour`: `ok`, `fail` (the solver
 reports the last requested spec unsatisfiable) or `hang` (the solver answers
-nothing for HANG_SECONDS, then fails).
+nothing for HANG_SECONDS, then fails). Under pytest the process's `main` runs in a
+child forked from a server that has imported conda-lock already
+(tests/support/preforked.py), so the import is paid once per worker, not per call.
 """
 
 from __future__ import annotations
@@ -205,7 +207,10 @@ def _unsatisfied(specs: Sequence[str], records: Sequence[Mapping[str, Any]]) -> 
     problems = []
     for spec in specs:
         match_spec: Any = MatchSpec(spec)  # type: ignore[no-untyped-call]
-        if not any(match_spec.match(record) for record in records):
+        # Only a record of the spec's name can match (MatchSpec.match checks the name
+        # too); conda builds a record from each dict it is given, so filter first.
+        named = [record for record in records if match_spec.name in ("*", record["name"])]
+        if not any(match_spec.match(record) for record in named):
             problems.append(f"nothing provides requested {spec}")
     return problems
 
@@ -344,4 +349,6 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(REPO_ROOT))
-    raise SystemExit(main(sys.argv[1:]))
+    from tests.support.preforked import run_main
+
+    raise SystemExit(run_main("tests.support.standin_conda_lock", main, sys.argv[1:]))

@@ -16,7 +16,9 @@ machine (`machine_pythons`: the one running this, pyenv's, `python3.X` on PATH):
   does: `Could not solve for environment specs`, naming the spec, exit 1.
 
 `--version` prints the recorded version (tests/data/recorded/micromamba-version.txt).
-Each call is appended to $LOCKSTEP_STANDIN_MICROMAMBA_LOG when that is set.
+Each call is appended to $LOCKSTEP_STANDIN_MICROMAMBA_LOG when that is set. Under
+pytest its `main` runs forked from a server that has imported conda's parser already
+(tests/support/preforked.py).
 """
 
 from __future__ import annotations
@@ -182,4 +184,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.support.preforked import run_main
+
+    raise SystemExit(run_main("tests.support.standin_micromamba", main, sys.argv[1:]))
