@@ -184,3 +184,24 @@ def test_bad_input_is_reported_without_importing_conda_lock(tmp_path: Path, text
 
     assert result.stdout.split() == ["2", "False"]
     assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_the_command_imports_only_what_the_fast_path_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lockstep check` on unchanged inputs, as a process: none of the modules only other
+    commands or the slow path use (each costs milliseconds of a run of about forty)."""
+    files = locked_pair("esmvalcore", tmp_path / "p", monkeypatch)
+    probe = (
+        "import sys; from lockstep.cli import main; code = main(['check', '--project', "
+        f"{str(files.root)!r}]); "
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('conda_lock', 'shutil', 'tomlkit', 'yaml') or m in "
+        "('lockstep.explicit', 'lockstep.model', 'lockstep.environment')))"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.splitlines()[-1] == "0 []"

@@ -45,8 +45,12 @@ def pair_as_project(name: str, root: Path) -> tuple[ProjectFiles, list[str]]:
     return ProjectFiles(root), platforms
 
 
-def locked_pair(name: str, root: Path) -> ProjectFiles:
+def locked_pair(name: str, root: Path, *, poetry_packages_of: str | None = None) -> ProjectFiles:
     """A real pair laid out as `lockstep lock` leaves a project: digests and inputs recorded.
+
+    Its poetry.lock is the `[metadata]` Poetry would write for the pyproject.toml made
+    here, after the package tables of pair `poetry_packages_of`'s real poetry.lock when
+    given (a real project's size), else after none.
 
     Sets LOCKSTEP_PLATFORMS in os.environ to the pair's platforms (its file may have no
     `platforms:` key); callers restore the environment (pytest's monkeypatch, or exit).
@@ -62,5 +66,9 @@ def locked_pair(name: str, root: Path) -> ProjectFiles:
     )
     files.pyproject.write_text(text)
     content_hash = poetry_content_hash(tomllib.loads(text))
-    files.poetry_lock.write_text(f'[metadata]\ncontent-hash = "{content_hash}"\n')
+    packages = ""
+    if poetry_packages_of is not None:
+        real = (PAIRS / poetry_packages_of / "poetry.lock").read_text(encoding="utf-8")
+        packages = real[: real.rindex("\n[metadata]\n") + 1]
+    files.poetry_lock.write_text(f'{packages}\n[metadata]\ncontent-hash = "{content_hash}"\n')
     return files

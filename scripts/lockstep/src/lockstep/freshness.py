@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 
 from lockstep._toml import tomllib
 from lockstep.errors import EXIT_FAILURE, EXIT_OK
-from lockstep.explicit import read_explicit_lockfile
 from lockstep.inputs_digest import inputs_digest
 from lockstep.project import CONDA_LOCK_TEMPLATE, ProjectFiles, conda_lock_name
 from lockstep.pyproject import (
@@ -36,6 +35,8 @@ BOOTSTRAP = "run `make env-bootstrap`"
 _POETRY_LEGACY_KEYS = ("dependencies", "source", "extras", "dev-dependencies")
 _POETRY_KEYS = (*_POETRY_LEGACY_KEYS, "group")
 _PROJECT_KEYS = ("requires-python", "dependencies", "optional-dependencies")
+_METADATA_HEADER = b"\n[metadata]"
+_CONFLICT_MARKER = b"\n<<<<<<< "
 
 
 class Staleness(NamedTuple):
@@ -79,7 +80,9 @@ def _unlisted_lockfiles(files: ProjectFiles, platforms: Sequence[str]) -> list[S
 def conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Staleness]:
     """The conda lockfiles whose `# input_hash:` differs from conda-lock's for environment.yml
     (and virtual-packages.yml, the lock's CUDA target, when the project has one)."""
-    # Imported here: conda-lock takes most of `check`'s time, and the fast path needs none of it.
+    # Imported here: conda-lock takes most of `check`'s time, and the fast path needs none
+    # of it, nor the lockfile reader (its types and patterns cost milliseconds to make).
+    from lockstep.explicit import read_explicit_lockfile
     from lockstep.input_hash import conda_input_hashes
 
     stale = []
@@ -111,11 +114,35 @@ def _unchanged_inputs_staleness(files: ProjectFiles, platforms: Sequence[str]) -
     return missing + _unlisted_lockfiles(files, platforms)
 
 
+def locked_content_hash(lockfile: bytes) -> object:
+    """poetry.lock's `[metadata] content-hash` (None when it has none).
+
+    Poetry writes `[metadata]` after every package table (Locker._write_lock_data),
+    so the table is read on its own: a large project's lockfile is hundreds of
+    kilobytes of package tables, and parsing them all took longer than the rest of
+    `check`. Any other layout is parsed whole, and so is a lockfile with a merge
+    conflict (two branches' updates), so that its broken tables are reported.
+    Raises what tomllib raises.
+    """
+    header = lockfile.rfind(_METADATA_HEADER)
+    if (
+        header >= 0
+        and lockfile.startswith((b"\n", b"\r\n"), header + len(_METADATA_HEADER))
+        and _CONFLICT_MARKER not in lockfile
+    ):
+        try:
+            found = tomllib.loads(lockfile[header:].decode()).get("metadata", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            found = {}
+        if "content-hash" in found:
+            return found["content-hash"]
+    return tomllib.loads(lockfile.decode()).get("metadata", {}).get("content-hash")
+
+
 def _poetry_staleness(files: ProjectFiles, pyproject: Mapping[str, Any]) -> list[Staleness]:
     path = files.poetry_lock
     try:
-        with path.open("rb") as stream:
-            locked = tomllib.load(stream).get("metadata", {}).get("content-hash")
+        locked = locked_content_hash(path.read_bytes())
     except FileNotFoundError:
         return [Staleness(path, "missing", BOOTSTRAP)]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
