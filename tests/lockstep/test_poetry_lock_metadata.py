@@ -47,7 +47,7 @@ def test_a_lockfile_without_metadata_has_no_hash() -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("LOCKSTEP_PLATFORMS", raising=False)
+    monkeypatch.setenv("LOCKSTEP_PLATFORMS", "")  # locked_pair sets it; restored after the test
     files = locked_pair("esmvalcore", tmp_path / "project", poetry_packages_of="karaoke-prep-2023")
     return files.root
 
