@@ -147,6 +147,14 @@ class LockScenario:
         """Replace Poetry with a shim that hangs (a stand-in at the process boundary)."""
         self._shim("poetry", "echo 'Resolving dependencies...' >&2; exec sleep 60")
 
+    def fail_poetry(self) -> None:
+        """Replace Poetry with a shim that fails at once, for runs that must not need it."""
+        self._shim("poetry", "echo 'stand-in: Poetry must not run here' >&2; exit 1")
+
+    def restore_poetry(self) -> None:
+        """The real Poetry again, after hang_poetry or fail_poetry."""
+        (self.bin_dir / "poetry").unlink()
+
     def set_behaviour(self, behaviour: str) -> None:
         """What the solver answers: the served packages (`ok`), a solver failure, or a hang."""
         lockfiles = {

@@ -164,3 +164,23 @@ def test_locking_on_the_host_reuses_one_poetry_environment(scenario: LockScenari
     poetry_runs = [line for line in second.stderr.splitlines() if " lock --no-interaction" in line]
     assert poetry_runs and poetry_runs[0].endswith("--regenerate")
     assert len(list(venvs.iterdir())) == 1
+
+
+def test_a_repeat_lock_runs_no_poetry_and_an_edit_does(scenario: LockScenario) -> None:
+    """With pyproject.toml as poetry.lock was made from, a second lock leaves Poetry out
+    (as `check` would call poetry.lock fresh); a dependency edit runs it again."""
+    assert scenario.lockstep("lock").returncode == 0
+    scenario.fail_poetry()
+
+    again = scenario.lockstep("lock")
+
+    assert again.returncode == 0, again.stderr
+    assert "poetry lock: poetry.lock fresh, reused" in again.stderr
+    assert " lock --no-interaction" not in again.stderr
+    pyproject = scenario.project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"msgpack>=1.0"', '"msgpack>=1.0.0"'))
+    scenario.restore_poetry()
+    edited = scenario.lockstep("lock")
+    assert edited.returncode == 0, edited.stderr
+    assert " lock --no-interaction" in edited.stderr
+    assert scenario.lockstep("check").returncode == 0

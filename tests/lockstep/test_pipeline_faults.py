@@ -141,6 +141,9 @@ def test_ctrl_c_at_each_step_changes_nothing(locked: LockScenario, marker: str, 
             locked.server.stall(path, 20)
     else:
         locked.hang_poetry()
+        # Poetry runs only when poetry.lock is stale (a repeat lock reuses it).
+        pyproject = locked.project / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text().replace('"msgpack>=1.0"', '"msgpack>=1.0.0"'))
     before = tree_digest(locked.project)
 
     # A fresh metadata cache, so the metadata step really fetches (and stalls).

@@ -153,6 +153,11 @@ def _poetry_staleness(files: ProjectFiles, pyproject: Mapping[str, Any]) -> list
     return []
 
 
+def poetry_lock_is_fresh(files: ProjectFiles) -> bool:
+    """What `check` says of poetry.lock: it records pyproject.toml's content hash."""
+    return not _poetry_staleness(files, read_pyproject(files.pyproject))
+
+
 def _digest_staleness(
     files: ProjectFiles, platforms: Sequence[str], pyproject: Mapping[str, Any]
 ) -> list[Staleness]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from lockstep import settings
 from lockstep.environment import EnvironmentSpec, load_environment
 from lockstep.explicit import ExplicitLockfile, read_explicit_lockfile
+from lockstep.freshness import poetry_lock_is_fresh
 from lockstep.index import missing_from_index
 from lockstep.input_hash import conda_input_hashes
 from lockstep.inputs_digest import inputs_digest
@@ -154,11 +155,20 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
                 )
             for pin in left_out:
                 _report(f"left out: {pin} (not on {index_url})")
-            with progress.step("poetry lock"):
-                python_prefix = poetry_python_prefix(
-                    environment, cache_dir=cache_dir or settings.cache_dir(), workdir=files.root
-                )
-                poetry_lock(files, upgrade=upgrade, python_prefix=python_prefix)
+            with progress.step("poetry lock") as step:
+                # As `check` decides: poetry.lock records the content hash of pyproject.toml
+                # as just written, so Poetry would resolve to the same lockfile; a repeat
+                # run leaves it be (Poetry resolves again each time: seconds on a real
+                # project). --upgrade always runs it.
+                if not upgrade and poetry_lock_is_fresh(files):
+                    step.skip("poetry.lock fresh, reused")
+                else:
+                    python_prefix = poetry_python_prefix(
+                        environment,
+                        cache_dir=cache_dir or settings.cache_dir(),
+                        workdir=files.root,
+                    )
+                    poetry_lock(files, upgrade=upgrade, python_prefix=python_prefix)
             with progress.step("swap the new files in"):
                 changed = staging.commit()
     summary = ", ".join(changed) if changed else "nothing changed"
