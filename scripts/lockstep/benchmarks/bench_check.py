@@ -110,6 +110,8 @@ def pytest_figures(workers: int) -> list[tuple[str, str]]:
             "no:cacheprovider",
             "--numprocesses",
             str(workers),
+            "--dist",
+            "loadgroup",
         ],
         cwd=REPO_ROOT,
         capture_output=True,
