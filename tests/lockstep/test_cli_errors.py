@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lockstep import cli
+from tests.support.in_process import run_lockstep
 
 PYPROJECT = '[project]\nname = "demo"\nversion = "0.1.0"\n'
 ENVIRONMENT = "dependencies:\n  - python=3.11\n"
@@ -79,7 +80,7 @@ def test_directory_named_environment_yml_is_bad_input(tmp_path: Path) -> None:
     (project / "pyproject.toml").write_text(PYPROJECT)
     (project / "environment.yml").mkdir()
 
-    result = lockstep("check", project=project)
+    result = run_lockstep(["check", "--project", str(project)])
 
     assert result.returncode == 2
     assert result.stderr == (
@@ -92,7 +93,7 @@ def test_os_error_on_a_project_file_is_one_line(tmp_path: Path) -> None:
     project = project_with(tmp_path / "project", environment=ENVIRONMENT)
     (project / "poetry.lock").mkdir()
 
-    result = lockstep("check", project=project)
+    result = run_lockstep(["check", "--project", str(project)])
 
     assert result.returncode == 74
     assert result.stderr == f"lockstep: error: {project / 'poetry.lock'}: Is a directory\n"

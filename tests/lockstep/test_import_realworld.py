@@ -38,10 +38,6 @@ from lockstep.text_files import read_converting
 from tests.lockstep.lock_scenario import REPO_ROOT
 from tests.support.in_process import run_lockstep
 
-# One worker runs them all (make test: --dist loadgroup), so the 69 imports of the module's
-# fixture run once a run, not once for each worker that gets one of its tests.
-pytestmark = pytest.mark.xdist_group("realworld-import")
-
 REALWORLD = REPO_ROOT / "tests" / "data" / "realworld" / "inputs"
 ENVIRONMENTS = sorted((REALWORLD / "env").glob("*.yml"))
 OWN_PYPROJECT = {

@@ -111,7 +111,7 @@ def pytest_figures(workers: int) -> list[tuple[str, str]]:
             "--numprocesses",
             str(workers),
             "--dist",
-            "loadgroup",
+            "loadscope",
         ],
         cwd=REPO_ROOT,
         capture_output=True,
