@@ -118,3 +118,16 @@ def test_a_killed_command_takes_its_child_along(server: Path, tmp_path: Path) ->
     command.communicate(timeout=60)
 
     assert _gone(child)
+
+
+def test_a_server_that_cannot_import_fails_its_commands_at_once(tmp_path: Path) -> None:
+    """A broken preload is one error naming it, not a wait for a socket that never comes."""
+    with preforked.serving(["tests.support.no_such_module"]) as socket_path:
+        started = time.monotonic()
+        command = probe("report", "0", socket_path=socket_path, cwd=tmp_path)
+        _, stderr = command.communicate(timeout=60)
+
+    assert command.returncode == 1
+    assert "preforked: the server failed" in stderr
+    assert "No module named 'tests.support.no_such_module'" in stderr
+    assert time.monotonic() - started < preforked.READY_TIMEOUT_SECONDS

@@ -94,9 +94,18 @@ def _connect(path: Path) -> socket.socket:
             return connection
         except (FileNotFoundError, ConnectionRefusedError):
             connection.close()
+            failure = _failure_path(path)
+            if failure.exists():
+                raise RuntimeError(
+                    f"preforked: the server failed:\n{failure.read_text()}"
+                ) from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def _failure_path(socket_path: Path) -> Path:
+    return socket_path.with_name(socket_path.name + ".failed")
 
 
 def _current_umask() -> int:
@@ -118,8 +127,13 @@ def _open_or_null(fd: int) -> int:
 
 def serve(socket_path: Path, modules: Sequence[str]) -> None:
     """Import `modules`, then fork a child for each command that connects."""
-    for name in modules:
-        importlib.import_module(name)
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    except BaseException:
+        # Commands waiting for the socket read this instead, at once.
+        _failure_path(socket_path).write_text(traceback.format_exc())
+        raise
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     binding = socket_path.with_name(socket_path.name + ".binding")
