@@ -131,3 +131,25 @@ def test_a_server_that_cannot_import_fails_its_commands_at_once(tmp_path: Path) 
     assert "preforked: the server failed" in stderr
     assert "No module named 'tests.support.no_such_module'" in stderr
     assert time.monotonic() - started < preforked.READY_TIMEOUT_SECONDS
+
+
+def test_a_failure_report_is_never_seen_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command polling for the report reads all of it or nothing (it once read an empty
+    file, the server having opened but not yet written it)."""
+    socket_path = tmp_path / "server.socket"
+    report = preforked._failure_path(socket_path)
+    seen_mid_write = []
+    write_text = Path.write_text
+
+    def write_in_two_parts(path: Path, text: str) -> int:
+        write_text(path, text[:10])
+        seen_mid_write.append(report.read_text() if report.exists() else None)
+        return write_text(path, text)
+
+    monkeypatch.setattr(Path, "write_text", write_in_two_parts)
+    preforked._report_failure(socket_path, "Traceback: No module named 'x'\n")
+
+    assert seen_mid_write == [None]
+    assert report.read_text() == "Traceback: No module named 'x'\n"

@@ -108,6 +108,15 @@ def _failure_path(socket_path: Path) -> Path:
     return socket_path.with_name(socket_path.name + ".failed")
 
 
+def _report_failure(socket_path: Path, text: str) -> None:
+    """What commands waiting for the socket read instead, at once; written aside and renamed,
+    so that none reads it half-written."""
+    failure = _failure_path(socket_path)
+    written = failure.with_name(failure.name + ".partial")
+    written.write_text(text)
+    written.replace(failure)
+
+
 def _current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -131,8 +140,7 @@ def serve(socket_path: Path, modules: Sequence[str]) -> None:
         for name in modules:
             importlib.import_module(name)
     except BaseException:
-        # Commands waiting for the socket read this instead, at once.
-        _failure_path(socket_path).write_text(traceback.format_exc())
+        _report_failure(socket_path, traceback.format_exc())
         raise
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
