@@ -43,6 +43,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "POETRY_VIRTUALENVS_PATH": home / "virtualenvs",
         "POETRY_VIRTUALENVS_OPTIONS_NO_PIP": "true",
         "PIP_CACHE_DIR": CACHE / "pip",
+        # Poetry asks the user's keyring for index credentials; the tests' indexes need none,
+        # and probing for a backend (the desktop's secret service, a macOS one that runs
+        # `ldconfig` and `gcc` to look for a library) cost each Poetry run a tenth of a second.
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
     }
     # Poetry runs on the Python of `make test` (PYTHON). When that is the Python the test
     # projects ask for, Poetry locks on it and needs no virtualenv at all (most of what a
