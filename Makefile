@@ -285,6 +285,13 @@ DEVCONTAINER_CLI_VERSION := 0.89.0
 NODE_TOOLS := $(VENVS)/node
 NODE_STAMP := $(NODE_TOOLS)/.installed-$(DEVCONTAINER_CLI_VERSION)
 
+# What the suite and the benchmark run under: Poetry's command and the test tools first on
+# PATH, and bytecode cached under .venvs/cache/pycache even where PYTHONDONTWRITEBYTECODE
+# is set. Without a cache every one of the suite's hundreds of Python processes compiled
+# each module it imported, and pytest rewrote every test module in each worker, each run.
+TEST_RUN_ENV = PATH="$(abspath $(TOOLS_BIN)):$(abspath $(TEST_VENV))/bin:$$PATH" \
+  PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX="$(abspath $(VENVS))/cache/pycache"
+
 .PHONY: test
 test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm),$(NODE_STAMP)) ## Run ruff, mypy and pytest on the host (no Docker needed)
 	@echo "==> ruff"
@@ -293,13 +300,12 @@ test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm
 	@echo "==> mypy"
 	$(TEST_VENV)/bin/mypy
 	@echo "==> pytest"
-	PATH="$(abspath $(TOOLS_BIN)):$(abspath $(TEST_VENV))/bin:$$PATH" \
-	  $(TEST_VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	$(TEST_RUN_ENV) $(TEST_VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's metadata fetch, `lockstep check` and the test suite (prints figures)
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_pins.py
-	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py --workers $(PYTEST_WORKERS)
+	$(TEST_RUN_ENV) $(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py --workers $(PYTEST_WORKERS)
 
 $(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.template.make import REPO_ROOT, make, make_alone
+from tests.template.make import REPO_ROOT, make, make_alone, user_environment
 
 DOCKER_TARGETS = [
     "build",
@@ -225,6 +225,40 @@ def test_a_second_make_test_reinstalls_nothing() -> None:
         pytest.skip("the environments exist only under `make test`")
 
     assert make("-q", *stamps).returncode == 0
+
+
+def test_the_suite_caches_bytecode_in_the_repository_where_the_user_turned_it_off(
+    tmp_path: Path,
+) -> None:
+    """Under PYTHONDONTWRITEBYTECODE=1, the environment `make test` runs pytest in and `make
+    bench` runs the benchmark in writes bytecode, under .venvs/cache/pycache only (without it,
+    each of the suite's Python processes compiled every module it imported, every run)."""
+    rendered = {
+        target: make("-n", target, PYTHONDONTWRITEBYTECODE="1").stdout.replace("\\\n", " ")
+        for target in ("test", "bench")
+    }
+    (pytest_line,) = [line for line in rendered["test"].splitlines() if "bin/pytest " in line]
+    (bench_line,) = [line for line in rendered["bench"].splitlines() if "bench_check.py" in line]
+    environment = pytest_line.split(".venvs/test/bin/pytest")[0]
+    assert bench_line.startswith(environment)
+    module = tmp_path / "probe_module.py"
+    module.write_text("")
+    report = "import sys, probe_module; print(sys.dont_write_bytecode, sys.pycache_prefix)"
+
+    result = subprocess.run(
+        ["sh", "-c", f"{environment} python3 -c '{report}'"],
+        cwd=tmp_path,
+        env=user_environment(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    cache = REPO_ROOT / ".venvs" / "cache" / "pycache"
+    assert result.stdout == f"False {cache}\n"
+    assert list((cache / tmp_path.relative_to("/")).glob("probe_module.*.pyc"))
+    assert not (tmp_path / "__pycache__").exists()
 
 
 def settings() -> set[str]:

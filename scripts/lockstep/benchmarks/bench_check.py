@@ -95,12 +95,8 @@ def check_figures(runs: int) -> list[tuple[str, str]]:
 
 def pytest_figures(workers: int) -> list[tuple[str, str]]:
     """The suite as `make test` runs it (same workers); wall time, and the CPU time of every
-    process it started, which a busy machine does not inflate as it does the wall time."""
-    tools = REPO_ROOT / ".venvs"
-    env = {
-        **os.environ,
-        "PATH": f"{tools / 'bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
-    }
+    process it started, which a busy machine does not inflate as it does the wall time.
+    `make bench` gives it the environment `make test` gives pytest (TEST_RUN_ENV)."""
     started = time.perf_counter()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
@@ -120,7 +116,6 @@ def pytest_figures(workers: int) -> list[tuple[str, str]]:
         capture_output=True,
         text=True,
         check=False,
-        env=env,
     )
     seconds = time.perf_counter() - started
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
