@@ -111,6 +111,30 @@ def test_pip_entries_move_and_a_second_run_changes_nothing(tmp_path: Path) -> No
     assert check.returncode == 1, check.stderr  # valid input, no lockfiles yet
 
 
+def test_an_import_has_conda_lock_parse_environment_yml_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once for its python and once for the input hash, as `lockstep check` then does: a
+    third parse, validating again what was validated before pyproject.toml was written,
+    was a quarter of an import's time."""
+    from conda_lock.src_parser import environment_yaml
+
+    parsed: list[Path] = []
+    parse = environment_yaml.parse_environment_file
+
+    def counting(path: Path, *args: object, **kwargs: object) -> object:
+        parsed.append(Path(path))
+        return parse(path, *args, **kwargs)
+
+    monkeypatch.setattr(environment_yaml, "parse_environment_file", counting)
+    monkeypatch.setattr("conda_lock.src_parser.parse_environment_file", counting)
+
+    code, _, errors = run_import(capsys, project(tmp_path / "p"))
+
+    assert (code, errors) == (0, [])
+    assert [path.name for path in parsed] == ["environment.yml", "environment.yml"]
+
+
 def test_a_poetry_1_project_gets_poetrys_tables(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -96,7 +96,8 @@ def _python_spec(path: Path, platforms: tuple[str, ...]) -> str:
     return specs.pop()
 
 
-def _check_python_agrees(path: Path, python_spec: str, requires_python: str) -> None:
+def check_python_agrees(path: Path, python_spec: str, requires_python: str) -> None:
+    """environment.yml's python and pyproject.toml's requires-python select the same Pythons."""
     from conda_lock._vendor.conda.models.version import VersionSpec
 
     try:
@@ -123,7 +124,7 @@ def load_environment(path: Path, *, requires_python: str | None) -> EnvironmentS
     platforms = _platforms(path, data)
     python_spec = _python_spec(path, platforms)
     if requires_python is not None:
-        _check_python_agrees(path, python_spec, requires_python)
+        check_python_agrees(path, python_spec, requires_python)
     channels = tuple(str(channel) for channel in data.get("channels") or ())
     virtual_packages = _virtual_packages(path.parent, platforms)
     return EnvironmentSpec(

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lockstep.environment import load_environment
+from lockstep.environment import EnvironmentSpec, check_python_agrees, load_environment
 from lockstep.errors import InputError
 from lockstep.importing.environment_file import (
     SYSTEM_MARKERS,
@@ -79,18 +79,18 @@ def import_project(*, project: Path, source: Path | None = None) -> ImportResult
             staged = staging.files
             staged.environment.write_bytes(environment.text.encode("utf-8"))
             with _naming_real_files(staging):
-                python_spec = load_environment(staged.environment, requires_python=None).python_spec
+                parsed = load_environment(staged.environment, requires_python=None)
             pyproject = write_pyproject(
                 inputs.pyproject_text.text,
                 path=files.pyproject,
                 dependencies=dependencies,
                 indexes=requirements.indexes,
-                python_spec=python_spec,
+                python_spec=parsed.python_spec,
             )
             staged.pyproject.write_bytes(pyproject.text.encode("utf-8"))
             lines += pyproject.lines
             with _naming_real_files(staging):
-                validate(staged)
+                validate(staged, parsed)
             changed = staging.commit()
     return ImportResult(lines=tuple(lines), changed=tuple(changed))
 
@@ -182,11 +182,14 @@ def _marked_for_its_system(dependency: Dependency) -> Dependency:
     return replace(dependency, marker=marker)
 
 
-def validate(staged: ProjectFiles) -> None:
-    """What `lockstep lock` and `lockstep check` validate before anything else."""
-    environment = load_environment(
-        staged.environment, requires_python=requires_python(read_pyproject(staged.pyproject))
-    )
+def validate(staged: ProjectFiles, environment: EnvironmentSpec) -> None:
+    """What `lockstep lock` and `lockstep check` validate before anything else, given the
+    staged environment.yml as load_environment read it (reading it again, a YAML parse and
+    conda-lock's, once more per platform, was a quarter of an import's time): its python
+    against the new requires-python, then conda-lock's own input hash."""
+    python_range = requires_python(read_pyproject(staged.pyproject))
+    if python_range is not None:
+        check_python_agrees(environment.path, environment.python_spec, python_range)
     conda_input_hashes(staged.environment, environment.platforms)
 
 
