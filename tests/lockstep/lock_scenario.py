@@ -8,6 +8,7 @@ one unless a test swaps in a shim.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -113,14 +114,11 @@ class LockScenario:
     specs: dict[str, list[PackageSpec]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.project = self.root / "project"
+        self._name_paths()
         self.project.mkdir()
         (self.project / "environment.yml").write_text(ENVIRONMENT_YML)
         (self.project / "pyproject.toml").write_text(PYPROJECT_TOML)
-        self.bin_dir = self.root / "bin"
         self.bin_dir.mkdir()
-        self.scenario_file = self.root / "scenario.json"
-        self.calls_file = self.root / "calls.jsonl"
         self._shim("conda-lock", f'exec "{sys.executable}" "{STANDIN}" "$@"')
         channel = self.server.state.root
         self.specs = _package_specs()
@@ -130,6 +128,23 @@ class LockScenario:
                 for spec in specs
             ]
         self.set_behaviour("ok")
+
+    def _name_paths(self) -> None:
+        self.project = self.root / "project"
+        self.bin_dir = self.root / "bin"
+        self.scenario_file = self.root / "scenario.json"
+        self.calls_file = self.root / "calls.jsonl"
+
+    def copy_to(self, root: Path) -> LockScenario:
+        """This scenario as it stands (project, shims, solve log, metadata cache) under root,
+        its solver answering `ok` with the same packages from the same server."""
+        shutil.copytree(self.root, root, symlinks=True)
+        twin = copy.copy(self)
+        twin.root = root
+        twin._name_paths()
+        twin.packages = {platform: list(paths) for platform, paths in self.packages.items()}
+        twin.set_behaviour("ok")
+        return twin
 
     def _shim(self, name: str, body: str) -> None:
         path = self.bin_dir / name
@@ -222,3 +237,11 @@ class LockScenario:
                 break
         _, rest = process.communicate(timeout=60)
         return process.returncode, "".join(seen) + (rest or "")
+
+
+@dataclass(frozen=True)
+class FirstLock:
+    """A scenario after its first `lockstep lock`, and what that lock printed."""
+
+    scenario: LockScenario
+    result: subprocess.CompletedProcess[str]

@@ -13,17 +13,17 @@ import pytest
 
 from lockstep._toml import tomllib
 from lockstep.platforms import PLATFORM_MARKERS
-from tests.lockstep.lock_scenario import CONDA_ONLY_DIST, LockScenario, tree_digest
+from tests.lockstep.lock_scenario import CONDA_ONLY_DIST, FirstLock, LockScenario, tree_digest
 
 pytestmark = pytest.mark.network
 
 
-def test_lock_then_check_is_fresh(scenario: LockScenario) -> None:
+def test_lock_then_check_is_fresh(first_lock: FirstLock, locked: LockScenario) -> None:
     """It writes both lockfiles and the pins, and `lockstep check` then exits 0."""
-    result = scenario.lockstep("lock")
+    result = first_lock.result
 
     assert result.returncode == 0, result.stderr
-    project = scenario.project
+    project = locked.project
     assert {path.name for path in project.iterdir()} == {
         "environment.yml",
         "pyproject.toml",
@@ -45,40 +45,38 @@ def test_lock_then_check_is_fresh(scenario: LockScenario) -> None:
         "conda-linux-64.lock",
         "conda-linux-aarch64.lock",
     }
-    locked = tomllib.loads((project / "poetry.lock").read_text())
-    versions = {(package["name"], package["version"]) for package in locked["package"]}
+    poetry_lock = tomllib.loads((project / "poetry.lock").read_text())
+    versions = {(package["name"], package["version"]) for package in poetry_lock["package"]}
     assert {("msgpack", "1.0.8"), ("msgpack", "1.1.0"), ("six", "1.16.0")} <= versions
     # The user's comments survive.
     assert "# msgpack comes from conda" in (project / "pyproject.toml").read_text()
 
-    check = scenario.lockstep("check")
+    check = locked.lockstep("check")
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_second_run_reuses_the_solve_and_changes_nothing(scenario: LockScenario) -> None:
+def test_second_run_reuses_the_solve_and_changes_nothing(locked: LockScenario) -> None:
     """It skips the conda solve when the lockfiles are fresh, and rewrites no file."""
-    assert scenario.lockstep("lock").returncode == 0
-    before = tree_digest(scenario.project)
-    mtimes = {path.name: path.stat().st_mtime_ns for path in scenario.project.iterdir()}
+    before = tree_digest(locked.project)
+    mtimes = {path.name: path.stat().st_mtime_ns for path in locked.project.iterdir()}
 
-    again = scenario.lockstep("lock")
+    again = locked.lockstep("lock")
 
     assert again.returncode == 0, again.stderr
-    assert scenario.solve_calls() == 1
+    assert locked.solve_calls() == 1
     assert "lockfiles fresh, reused" in again.stderr
-    assert tree_digest(scenario.project) == before
-    assert {p.name: p.stat().st_mtime_ns for p in scenario.project.iterdir()} == mtimes
+    assert tree_digest(locked.project) == before
+    assert {p.name: p.stat().st_mtime_ns for p in locked.project.iterdir()} == mtimes
 
 
-def test_check_names_drift_after_editing_inputs(scenario: LockScenario) -> None:
+def test_check_names_drift_after_editing_inputs(locked: LockScenario) -> None:
     """It reports each stale file and the fix after environment.yml and pyproject.toml change."""
-    assert scenario.lockstep("lock").returncode == 0
-    environment = scenario.project / "environment.yml"
+    environment = locked.project / "environment.yml"
     environment.write_text(environment.read_text().replace("  - six\n", "  - six>=1.16\n"))
-    pyproject = scenario.project / "pyproject.toml"
+    pyproject = locked.project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"msgpack>=1.0"', '"msgpack>=1.0.5"'))
 
-    check = scenario.lockstep("check")
+    check = locked.lockstep("check")
 
     assert check.returncode == 1
     assert "stale: conda-linux-64.lock: environment.yml changed" in check.stdout
@@ -87,35 +85,32 @@ def test_check_names_drift_after_editing_inputs(scenario: LockScenario) -> None:
     assert "make env-update" in check.stdout
 
 
-def test_upgrade_resolves_again_and_regenerates_the_poetry_lock(scenario: LockScenario) -> None:
+def test_upgrade_resolves_again_and_regenerates_the_poetry_lock(locked: LockScenario) -> None:
     """With --upgrade it solves fresh lockfiles again and runs `poetry lock --regenerate`."""
-    assert scenario.lockstep("lock").returncode == 0
-
-    upgraded = scenario.lockstep("lock", "--upgrade")
+    upgraded = locked.lockstep("lock", "--upgrade")
 
     assert upgraded.returncode == 0, upgraded.stderr
-    assert scenario.solve_calls() == 2
+    assert locked.solve_calls() == 2
     poetry_command = next(
         line for line in upgraded.stderr.splitlines() if " lock --no-interaction" in line
     )
     assert poetry_command.endswith("--regenerate")
 
 
-def test_dropping_a_platform_removes_its_lockfile_and_markers(scenario: LockScenario) -> None:
+def test_dropping_a_platform_removes_its_lockfile_and_markers(locked: LockScenario) -> None:
     """It deletes the lockfile of a platform no longer listed and pins without markers."""
-    assert scenario.lockstep("lock").returncode == 0
-    environment = scenario.project / "environment.yml"
+    environment = locked.project / "environment.yml"
     environment.write_text(environment.read_text().replace("  - linux-aarch64\n", ""))
 
-    result = scenario.lockstep("lock")
+    result = locked.lockstep("lock")
 
     assert result.returncode == 0, result.stderr
-    assert not (scenario.project / "conda-linux-aarch64.lock").exists()
+    assert not (locked.project / "conda-linux-aarch64.lock").exists()
     assert "conda-linux-aarch64.lock (removed)" in result.stderr
-    data = tomllib.loads((scenario.project / "pyproject.toml").read_text())
+    data = tomllib.loads((locked.project / "pyproject.toml").read_text())
     assert data["tool"]["poetry"]["group"]["conda"]["dependencies"]["msgpack"] == "==1.1.0"
     assert list(data["tool"]["lockstep"]["lockfiles"]) == ["conda-linux-64.lock"]
-    assert scenario.lockstep("check").returncode == 0
+    assert locked.lockstep("check").returncode == 0
 
 
 def test_poetry_locks_on_a_python_made_for_environment_yml(scenario: LockScenario) -> None:
@@ -166,21 +161,20 @@ def test_locking_on_the_host_reuses_one_poetry_environment(scenario: LockScenari
     assert len(list(venvs.iterdir())) == 1
 
 
-def test_a_repeat_lock_runs_no_poetry_and_an_edit_does(scenario: LockScenario) -> None:
+def test_a_repeat_lock_runs_no_poetry_and_an_edit_does(locked: LockScenario) -> None:
     """With pyproject.toml as poetry.lock was made from, a second lock leaves Poetry out
     (as `check` would call poetry.lock fresh); a dependency edit runs it again."""
-    assert scenario.lockstep("lock").returncode == 0
-    scenario.fail_poetry()
+    locked.fail_poetry()
 
-    again = scenario.lockstep("lock")
+    again = locked.lockstep("lock")
 
     assert again.returncode == 0, again.stderr
     assert "poetry lock: poetry.lock fresh, reused" in again.stderr
     assert " lock --no-interaction" not in again.stderr
-    pyproject = scenario.project / "pyproject.toml"
+    pyproject = locked.project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"msgpack>=1.0"', '"msgpack>=1.0.0"'))
-    scenario.restore_poetry()
-    edited = scenario.lockstep("lock")
+    locked.restore_poetry()
+    edited = locked.lockstep("lock")
     assert edited.returncode == 0, edited.stderr
     assert " lock --no-interaction" in edited.stderr
-    assert scenario.lockstep("check").returncode == 0
+    assert locked.lockstep("check").returncode == 0

@@ -18,14 +18,6 @@ from tests.lockstep.lock_scenario import LockScenario, tree_digest
 SIGINT_EXIT = 130
 
 
-@pytest.fixture
-def locked(scenario: LockScenario) -> LockScenario:
-    """The scenario after one successful lock, so faults hit a project with lockfiles."""
-    result = scenario.lockstep("lock")
-    assert result.returncode == 0, result.stderr
-    return scenario
-
-
 def _edit_environment(scenario: LockScenario) -> None:
     """Make the conda lockfiles stale so the next lock must solve again."""
     path = scenario.project / "environment.yml"
