@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.explicit import read_explicit_lockfile
-from lockstep.freshness import Staleness, check_project
-from lockstep.inputs_digest import conda_lock_version, inputs_digest
-from lockstep.project import ProjectFiles
+from lockstep.check.freshness import Staleness, check_project
+from lockstep.shared.explicit_lockfile import read_explicit_lockfile
+from lockstep.shared.inputs_fingerprint import conda_lock_version, inputs_fingerprint
+from lockstep.shared.project import ProjectFiles
 from tests.support import realworld_projects
 from tests.support.realworld_projects import PAIRS, REPRODUCED
 
@@ -94,7 +94,7 @@ def test_the_fast_path_never_imports_conda_lock(
     """On unchanged inputs, `check` answers without importing conda-lock; after an edit it does."""
     files = locked_pair("esmvalcore", tmp_path / "p", monkeypatch)
     probe = (
-        "import sys; from lockstep.freshness import check_project; "
+        "import sys; from lockstep.check.freshness import check_project; "
         f"stale = check_project(__import__('pathlib').Path({str(files.root)!r})); "
         "print(len(stale), 'conda_lock' in sys.modules)"
     )
@@ -123,16 +123,16 @@ def test_the_digest_covers_what_the_input_hash_depends_on(
     monkeypatch.delenv("LOCKSTEP_PLATFORMS", raising=False)
     files = ProjectFiles(tmp_path)
     files.environment.write_text("dependencies:\n  - python=3.12\n")
-    base = inputs_digest(files, requires_python=">=3.12")
+    base = inputs_fingerprint(files, requires_python=">=3.12")
 
     files.environment.write_bytes(b"dependencies:\r\n  - python=3.12\r\n")
-    crlf = inputs_digest(files, requires_python=">=3.12")
-    other_python = inputs_digest(files, requires_python=">=3.11")
+    crlf = inputs_fingerprint(files, requires_python=">=3.12")
+    other_python = inputs_fingerprint(files, requires_python=">=3.11")
     monkeypatch.setenv("LOCKSTEP_PLATFORMS", "linux-64")
-    other_platforms = inputs_digest(files, requires_python=">=3.12")
+    other_platforms = inputs_fingerprint(files, requires_python=">=3.12")
     monkeypatch.delenv("LOCKSTEP_PLATFORMS")
     (tmp_path / "virtual-packages.yml").write_text("subdirs: {}\n")
-    with_virtual_packages = inputs_digest(files, requires_python=">=3.12")
+    with_virtual_packages = inputs_fingerprint(files, requires_python=">=3.12")
 
     assert base is not None and base.startswith("sha256:")
     assert crlf == base
@@ -197,7 +197,8 @@ def test_the_command_imports_only_what_the_fast_path_needs(
         f"{str(files.root)!r}]); "
         "print(code, sorted(m for m in sys.modules if m.split('.')[0] in "
         "('conda_lock', 'shutil', 'tomlkit', 'yaml') or m in "
-        "('lockstep.explicit', 'lockstep.model', 'lockstep.environment')))"
+        "('lockstep.shared.explicit_lockfile', 'lockstep.shared.model',"
+        " 'lockstep.shared.environment')))"
     )
 
     result = subprocess.run(

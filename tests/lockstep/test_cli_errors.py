@@ -107,7 +107,7 @@ def test_os_error_without_a_file_is_one_line(
     def disk_full(_project: Path) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("lockstep.freshness.check_project", disk_full)
+    monkeypatch.setattr("lockstep.check.freshness.check_project", disk_full)
 
     code = cli.main(["check", "--project", str(tmp_path)])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from lockstep.platforms import PLATFORM_MARKERS
+from lockstep.shared.platforms import PLATFORM_MARKERS
 from tests.support.conda_packages import (
     DistSpec,
     PackageSpec,

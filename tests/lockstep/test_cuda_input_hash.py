@@ -17,10 +17,10 @@ from conda_lock.lookup import DEFAULT_MAPPING_URL
 from conda_lock.src_parser import make_lock_spec
 from conda_lock.virtual_package import virtual_package_repo_from_specification
 
-from lockstep.explicit import read_explicit_lockfile
-from lockstep.freshness import conda_staleness
-from lockstep.input_hash import conda_input_hashes
-from lockstep.project import ProjectFiles
+from lockstep.check.freshness import conda_staleness
+from lockstep.shared.conda_input_hash import conda_input_hashes
+from lockstep.shared.explicit_lockfile import read_explicit_lockfile
+from lockstep.shared.project import ProjectFiles
 from tests.support.realworld_projects import PAIRS as PLAIN_PAIRS
 
 PAIRS = Path(__file__).resolve().parents[1] / "data" / "realworld" / "pairs-cuda"

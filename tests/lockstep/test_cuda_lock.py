@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from lockstep._toml import tomllib
-from lockstep.explicit import read_explicit_lockfile
-from lockstep.freshness import conda_staleness
-from lockstep.input_hash import conda_input_hashes
-from lockstep.inputs_digest import inputs_digest
-from lockstep.pipeline import solve_conda
-from lockstep.project import ProjectFiles
-from lockstep.pyproject import recorded_inputs
-from lockstep.staging import Staging
+from lockstep.check.freshness import conda_staleness
+from lockstep.lock.pipeline import solve_conda
+from lockstep.shared.conda_input_hash import conda_input_hashes
+from lockstep.shared.explicit_lockfile import read_explicit_lockfile
+from lockstep.shared.inputs_fingerprint import inputs_fingerprint
+from lockstep.shared.project import ProjectFiles
+from lockstep.shared.pyproject import recorded_inputs
+from lockstep.shared.staging import Staging
+from lockstep.shared.toml_reader import tomllib
 from tests.lockstep.lock_scenario import LockScenario
 from tests.support.standin_conda_lock import (
     StandinSolver,
@@ -124,9 +124,9 @@ def test_the_recorded_inputs_digest_counts_the_spec(tmp_path: Path) -> None:
     real = ProjectFiles(root)
 
     with Staging(real) as staging:
-        staged = inputs_digest(staging.files, requires_python=">=3.12")
+        staged = inputs_fingerprint(staging.files, requires_python=">=3.12")
 
-    assert staged == inputs_digest(real, requires_python=">=3.12")
+    assert staged == inputs_fingerprint(real, requires_python=">=3.12")
 
 
 @pytest.mark.parametrize("how", ["found-by-conda-lock", "passed-by-lockstep"])
@@ -172,7 +172,7 @@ def test_lock_with_a_cuda_target_then_check_is_fresh(scenario: LockScenario) -> 
     assert (scenario.project / "virtual-packages.yml").read_text() == SPEC
     files = ProjectFiles(scenario.project)
     pyproject = tomllib.loads(files.pyproject.read_text())
-    assert recorded_inputs(pyproject) == inputs_digest(files, requires_python=">=3.11,<3.12")
+    assert recorded_inputs(pyproject) == inputs_fingerprint(files, requires_python=">=3.11,<3.12")
     check = scenario.lockstep("check")
     assert (check.returncode, check.stdout) == (0, "lockstep: lockfiles are fresh\n")
     assert conda_staleness(files, PLATFORMS) == []

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lockstep.model import Pin
-from lockstep.platforms import PLATFORM_MARKERS
 from lockstep.prefix.doctor import DoctorRow, conda_group_pins, doctor_rows, render_table
-from lockstep.pyproject import render_generated_sections
+from lockstep.shared.model import Pin
+from lockstep.shared.platforms import PLATFORM_MARKERS
+from lockstep.shared.pyproject import render_generated_sections
 from tests.lockstep.prefixes import add_conda_package, add_dist
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.environment import load_environment
-from lockstep.errors import InputError
-from lockstep.pyproject import read_pyproject, requires_python
+from lockstep.shared.environment import load_environment
+from lockstep.shared.errors import InputError
+from lockstep.shared.pyproject import read_pyproject, requires_python
 
 VALID = """\
 channels: [conda-forge]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.errors import InputError
-from lockstep.explicit import read_explicit_lockfile
+from lockstep.shared.errors import InputError
+from lockstep.shared.explicit_lockfile import read_explicit_lockfile
 from tests.support.conda_packages import explicit_lockfile_text
 
 MD5 = "0123456789abcdef0123456789abcdef"

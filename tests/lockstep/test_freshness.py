@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lockstep._toml import tomllib
-from lockstep.freshness import check_project, poetry_content_hash
-from lockstep.model import Pin
-from lockstep.pyproject import file_digest, render_generated_sections
+from lockstep.check.freshness import check_project, poetry_content_hash
+from lockstep.shared.model import Pin
+from lockstep.shared.pyproject import file_digest, render_generated_sections
+from lockstep.shared.toml_reader import tomllib
 from tests.lockstep.lock_scenario import REPO_ROOT
 from tests.support.in_process import run_lockstep
 from tests.support.standin_conda_lock import SolvedPackage, render_lockfiles

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lockstep.errors import InputError
 from lockstep.importing.environment_file import (
     OTHER_OS_PACKAGES,
     other_system,
     rewrite_environment,
 )
-from lockstep.text_files import read_converting
+from lockstep.shared.errors import InputError
+from lockstep.shared.text_files import read_converting
 
 PATH = Path("environment.yml")
 REALWORLD = Path(__file__).resolve().parents[1] / "data" / "realworld" / "inputs" / "env"

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from lockstep.cli import main
-from lockstep.errors import EXIT_BUSY, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO_ERROR
 from lockstep.importing import run
+from lockstep.shared.errors import EXIT_BUSY, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO_ERROR
 from tests.lockstep.lock_scenario import tree_digest
 from tests.lockstep.test_import_project import project
 
@@ -120,7 +120,7 @@ def test_a_swap_that_cannot_start_changes_nothing(
     def unreadable(_staged: Path, real: Path) -> bool:
         raise OSError(errno.EIO, "Input/output error", str(real))
 
-    monkeypatch.setattr("lockstep.staging._same_content", unreadable)
+    monkeypatch.setattr("lockstep.shared.staging._same_content", unreadable)
 
     assert main(["import", "--project", str(root)]) == EXIT_IO_ERROR
     assert "Input/output error" in capsys.readouterr().err

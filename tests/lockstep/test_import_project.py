@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lockstep._toml import tomllib
 from lockstep.cli import main
-from lockstep.project import ProjectFiles
-from lockstep.staging import Staging
+from lockstep.shared.project import ProjectFiles
+from lockstep.shared.staging import Staging
+from lockstep.shared.toml_reader import tomllib
 from tests.lockstep.lock_scenario import REPO_ROOT, tree_digest
 from tests.support.in_process import run_lockstep
 

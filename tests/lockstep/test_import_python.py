@@ -17,11 +17,11 @@ from conda_lock._vendor.poetry.core.constraints.version import (
 )
 from packaging.specifiers import SpecifierSet
 
-from lockstep.environment import load_environment
-from lockstep.errors import InputError
 from lockstep.importing.derive_python import requires_python_for
 from lockstep.importing.poetry_constraint import PoetryConstraintError, poetry_to_pep440
-from lockstep.pyproject import requires_python
+from lockstep.shared.environment import load_environment
+from lockstep.shared.errors import InputError
+from lockstep.shared.pyproject import requires_python
 from tests.support.in_process import run_lockstep
 
 # Every form Poetry documents ("Dependency specification"), and real projects' pythons.

@@ -29,12 +29,12 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from lockstep._toml import tomllib
 from lockstep.cli import main
-from lockstep.errors import InputError
 from lockstep.importing.environment_file import conda_name
 from lockstep.importing.run import ImportResult, import_project
-from lockstep.text_files import read_converting
+from lockstep.shared.errors import InputError
+from lockstep.shared.text_files import read_converting
+from lockstep.shared.toml_reader import tomllib
 from tests.lockstep.lock_scenario import REPO_ROOT
 from tests.support.in_process import run_lockstep
 

@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 import tomlkit
 
-from lockstep._toml import tomllib
-from lockstep.errors import InputError
 from lockstep.importing.pyproject_writer import pep508, poetry_value, write_pyproject
 from lockstep.importing.requirements import (
     Dependency,
@@ -17,6 +15,8 @@ from lockstep.importing.requirements import (
     parse_lines,
     read_requirements_file,
 )
+from lockstep.shared.errors import InputError
+from lockstep.shared.toml_reader import tomllib
 
 PEP621 = '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
 POETRY1 = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lockstep.errors import FetchError
-from lockstep.index import missing_from_index
-from lockstep.model import Pin
+from lockstep.lock.index import missing_from_index
+from lockstep.shared.errors import FetchError
+from lockstep.shared.model import Pin
 from tests.support.http_server import LoopbackServer, serving
 
 
@@ -32,7 +32,7 @@ def test_lists_pins_whose_version_or_name_is_absent(server: LoopbackServer) -> N
 def test_reads_html_only_indexes(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """It understands a PEP 503 HTML page when the index does not answer in JSON."""
     index = server.serve_index({"six": ["1.16.0"]})
-    monkeypatch.setattr("lockstep.index.ACCEPT", "text/html")
+    monkeypatch.setattr("lockstep.lock.index.ACCEPT", "text/html")
 
     assert missing_from_index([Pin("six", "1.16.0"), Pin("six", "1.15.0")], index_url=index) == [
         Pin("six", "1.15.0")

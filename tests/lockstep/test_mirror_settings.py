@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.explicit import ExplicitLockfile, LockedPackage
-from lockstep.model import PythonDistribution
-from lockstep.package_info import distributions_by_platform
-from lockstep.pyproject import primary_index_url
+from lockstep.lock.package_info import distributions_by_platform
+from lockstep.shared.explicit_lockfile import ExplicitLockfile, LockedPackage
+from lockstep.shared.model import PythonDistribution
+from lockstep.shared.pyproject import primary_index_url
 from tests.support.conda_packages import DistSpec, PackageSpec, build_package, md5_of
 from tests.support.http_server import serving
 

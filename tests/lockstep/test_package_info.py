@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.errors import FetchError
-from lockstep.explicit import ExplicitLockfile, LockedPackage
-from lockstep.model import PythonDistribution
-from lockstep.package_info import distributions_by_platform
+from lockstep.lock.package_info import distributions_by_platform
+from lockstep.shared.errors import FetchError
+from lockstep.shared.explicit_lockfile import ExplicitLockfile, LockedPackage
+from lockstep.shared.model import PythonDistribution
 from tests.support.conda_packages import (
     DistSpec,
     PackageSpec,

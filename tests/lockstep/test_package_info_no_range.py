@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from conda_package_streaming.lazy_wheel import HTTPRangeRequestUnsupported
 
-from lockstep import package_info
-from lockstep.errors import FetchError
-from lockstep.explicit import ExplicitLockfile, LockedPackage
-from lockstep.model import PythonDistribution
-from lockstep.package_info import distributions_by_platform
+from lockstep.lock import package_info
+from lockstep.lock.package_info import distributions_by_platform
+from lockstep.shared.errors import FetchError
+from lockstep.shared.explicit_lockfile import ExplicitLockfile, LockedPackage
+from lockstep.shared.model import PythonDistribution
 from tests.support.conda_packages import (
     DistSpec,
     PackageSpec,

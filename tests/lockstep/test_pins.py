@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.errors import InputError
-from lockstep.model import Pin, PythonDistribution
-from lockstep.pins import derive_pins, pins_for_lockfiles
-from lockstep.platforms import PLATFORM_MARKERS
+from lockstep.lock.pins import derive_pins, pins_for_lockfiles
+from lockstep.shared.errors import InputError
+from lockstep.shared.model import Pin, PythonDistribution
+from lockstep.shared.platforms import PLATFORM_MARKERS
 from tests.support.conda_packages import write_explicit_lockfile
 
 X86 = PLATFORM_MARKERS["linux-64"]

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from lockstep._toml import tomllib
-from lockstep.platforms import PLATFORM_MARKERS
+from lockstep.shared.platforms import PLATFORM_MARKERS
+from lockstep.shared.toml_reader import tomllib
 from tests.lockstep.lock_scenario import CONDA_ONLY_DIST, FirstLock, LockScenario, tree_digest
 
 pytestmark = pytest.mark.network

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from packaging.markers import Marker, default_environment
 
-from lockstep.platforms import KNOWN_PLATFORMS, marker_for
+from lockstep.shared.platforms import KNOWN_PLATFORMS, marker_for
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "platform_environments.json"
 SOURCES_KEY = "_sources"

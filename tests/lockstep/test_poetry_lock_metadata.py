@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lockstep._toml import tomllib
-from lockstep.freshness import check_project, locked_content_hash
+from lockstep.check.freshness import check_project, locked_content_hash
+from lockstep.shared.toml_reader import tomllib
 from tests.support.realworld_projects import PAIRS, locked_pair
 
 REAL_LOCKFILES = sorted(PAIRS.glob("*/poetry.lock"))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.environment import load_environment
-from lockstep.poetry_python import ensure_poetry_python
+from lockstep.lock.poetry_python import ensure_poetry_python
+from lockstep.shared.environment import load_environment
 from tests.lockstep.prefixes import prefix_python_version
 from tests.support.standin_conda_lock import SolvedPackage, render_lockfiles
 from tests.support.standin_micromamba import machine_pythons

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lockstep._toml import tomllib
-from lockstep.model import Pin
-from lockstep.platforms import PLATFORM_MARKERS
-from lockstep.pyproject import primary_index_url, render_generated_sections, requires_python
+from lockstep.shared.model import Pin
+from lockstep.shared.platforms import PLATFORM_MARKERS
+from lockstep.shared.pyproject import primary_index_url, render_generated_sections, requires_python
+from lockstep.shared.toml_reader import tomllib
 from tests.lockstep.lock_scenario import REPO_ROOT
 
 USER_TEXT = """\

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.freshness import conda_staleness
+from lockstep.check.freshness import conda_staleness
 from tests.support.realworld_projects import PAIRS, REPRODUCED, pair_as_project
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.errors import StepError
-from lockstep.runner import run_tool
+from lockstep.shared.errors import StepError
+from lockstep.shared.runner import run_tool
 
 FAILING_TOOL = """
 import sys

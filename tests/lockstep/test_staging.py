@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.project import ProjectFiles
-from lockstep.staging import Staging, deferred_signals
+from lockstep.shared.project import ProjectFiles
+from lockstep.shared.staging import Staging, deferred_signals
 
 
 def test_ctrl_c_during_the_swap_waits_until_it_is_done() -> None:

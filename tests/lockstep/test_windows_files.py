@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from lockstep.environment import load_environment
-from lockstep.errors import InputError
-from lockstep.explicit import read_explicit_lockfile
-from lockstep.freshness import check_project
-from lockstep.input_hash import conda_input_hashes
-from lockstep.model import Pin
-from lockstep.pipeline import _write_pins
-from lockstep.platforms import PLATFORM_MARKERS
-from lockstep.project import ProjectFiles
-from lockstep.pyproject import file_digest, read_pyproject, render_generated_sections
+from lockstep.check.freshness import check_project
+from lockstep.lock.pipeline import _write_pins
+from lockstep.shared.conda_input_hash import conda_input_hashes
+from lockstep.shared.environment import load_environment
+from lockstep.shared.errors import InputError
+from lockstep.shared.explicit_lockfile import read_explicit_lockfile
+from lockstep.shared.model import Pin
+from lockstep.shared.platforms import PLATFORM_MARKERS
+from lockstep.shared.project import ProjectFiles
+from lockstep.shared.pyproject import file_digest, read_pyproject, render_generated_sections
 from tests.lockstep.lock_scenario import REPO_ROOT, LockScenario
 from tests.lockstep.test_freshness import fresh_project
 from tests.support.in_process import run_lockstep

@@ -10,12 +10,12 @@ import os
 import shutil
 from pathlib import Path
 
-from lockstep._toml import tomllib
-from lockstep.explicit import read_explicit_lockfile
-from lockstep.freshness import poetry_content_hash
-from lockstep.inputs_digest import inputs_digest
-from lockstep.project import ENVIRONMENT_FILE, ProjectFiles
-from lockstep.pyproject import file_digest, render_generated_sections
+from lockstep.check.freshness import poetry_content_hash
+from lockstep.shared.explicit_lockfile import read_explicit_lockfile
+from lockstep.shared.inputs_fingerprint import inputs_fingerprint
+from lockstep.shared.project import ENVIRONMENT_FILE, ProjectFiles
+from lockstep.shared.pyproject import file_digest, render_generated_sections
+from lockstep.shared.toml_reader import tomllib
 
 PAIRS = Path(__file__).resolve().parents[1] / "data" / "realworld" / "pairs"
 REPRODUCED = ("esmvalcore", "jupyterlab-desktop", "pangeo-base-notebook", "ttyg-evaluation")
@@ -62,7 +62,7 @@ def locked_pair(name: str, root: Path, *, poetry_packages_of: str | None = None)
         PYPROJECT,
         pins=[],
         lockfile_digests=digests,
-        inputs=inputs_digest(files, requires_python=REQUIRES_PYTHON),
+        inputs=inputs_fingerprint(files, requires_python=REQUIRES_PYTHON),
     )
     files.pyproject.write_text(text)
     content_hash = poetry_content_hash(tomllib.loads(text))

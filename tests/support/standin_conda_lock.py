@@ -300,7 +300,7 @@ def run_conda_lock(argv: Sequence[str], solver: StandinSolver) -> int:
 
 
 def lock_command(environment: str, platforms: Sequence[str], conda: str | None = None) -> list[str]:
-    """The `conda-lock` arguments lockstep passes (lockstep.pipeline.solve_conda)."""
+    """The `conda-lock` arguments lockstep passes (lockstep.lock.pipeline.solve_conda)."""
     argv = ["lock", "--file", environment, "--kind", "explicit"]
     for platform in platforms:
         argv += ["--platform", platform]

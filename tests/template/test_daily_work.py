@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lockstep._toml import tomllib
+from lockstep.shared.toml_reader import tomllib
 from tests.template.make import REPO_ROOT, make
 
 DEVCONTAINER_CLI = REPO_ROOT / ".venvs" / "node" / "node_modules" / ".bin" / "devcontainer"

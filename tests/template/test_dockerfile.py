@@ -10,7 +10,7 @@ from dockerfile_parse import DockerfileParser
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from lockstep._toml import tomllib
+from lockstep.shared.toml_reader import tomllib
 from tests.template.make import REPO_ROOT, run_tool
 
 

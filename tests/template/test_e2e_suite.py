@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from envreport.report import DependencyStatus, EnvironmentReport, render
-from lockstep._toml import tomllib
 from lockstep.prefix.doctor import DoctorRow, render_table
+from lockstep.shared.toml_reader import tomllib
 from tests.e2e import e2e
 from tests.e2e.buildkit import parse_plain_progress, steps_matching
 from tests.e2e.project_copy import copy_project

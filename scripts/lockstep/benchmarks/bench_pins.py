@@ -24,9 +24,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from figures import print_figures  # noqa: E402  (beside this script)
 
-from lockstep.explicit import ExplicitLockfile, read_explicit_lockfile  # noqa: E402
-from lockstep.model import PythonDistribution  # noqa: E402
-from lockstep.package_info import distributions_by_platform  # noqa: E402
+from lockstep.lock.package_info import distributions_by_platform  # noqa: E402
+from lockstep.shared.explicit_lockfile import ExplicitLockfile, read_explicit_lockfile  # noqa: E402
+from lockstep.shared.model import PythonDistribution  # noqa: E402
 from tests.support.conda_packages import (  # noqa: E402
     DistSpec,
     PackageSpec,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lockstep import __version__
-from lockstep.errors import (
+from lockstep.shared.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_IO_ERROR,
@@ -26,14 +26,14 @@ DEBUG_VARIABLE = "LOCKSTEP_DEBUG"
 
 
 def _lock(args: argparse.Namespace) -> int:
-    from lockstep.pipeline import lock_project
+    from lockstep.lock.pipeline import lock_project
 
     lock_project(project=args.project, upgrade=args.upgrade)
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    from lockstep.freshness import check_project, report_staleness
+    from lockstep.check.freshness import check_project, report_staleness
 
     return report_staleness(check_project(args.project))
 
@@ -49,7 +49,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _pins(args: argparse.Namespace) -> int:
-    from lockstep.pins import pins_for_lockfiles
+    from lockstep.lock.pins import pins_for_lockfiles
 
     for pin in pins_for_lockfiles(args.lockfile):
         print(pin)

@@ -1,7 +1,7 @@
 """requires-python for a project that has none, from environment.yml's python.
 
 conda's spec decides which Pythons it selects (conda's own VersionSpec, as
-environment.py's agreement check uses), never string tricks on the spec: the
+shared/environment.py's agreement check uses), never string tricks on the spec: the
 result spans the minor versions selected, `python=3.10` and `python=3.10.4`
 both giving `>=3.10,<3.11`, and so always agrees with the spec it came from.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from conda_lock._vendor.conda.models.version import VersionSpec
 from packaging.version import Version
 
-from lockstep.environment import CANDIDATE_PYTHONS
+from lockstep.shared.environment import CANDIDATE_PYTHONS
 
 # Versions beyond the candidates at either end: a spec matching one is open at that end.
 _BELOW = ("2.7.18", "3.5.10")

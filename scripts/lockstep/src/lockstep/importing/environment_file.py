@@ -26,9 +26,9 @@ import yaml
 from packaging.utils import canonicalize_name
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from lockstep import settings
-from lockstep.errors import InputError
-from lockstep.text_files import uses_crlf
+from lockstep.shared import settings
+from lockstep.shared.errors import InputError
+from lockstep.shared.text_files import uses_crlf
 
 # What `conda env export` lists on Windows or macOS that cannot be solved for Linux:
 # packages built for that system only, on conda-forge and on Anaconda's defaults

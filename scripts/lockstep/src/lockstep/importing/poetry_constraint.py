@@ -1,6 +1,6 @@
 """A Poetry version constraint (`^3.10`, `~3.10`, `3.10.*`, `>=3.9,<4`) as PEP 440.
 
-lockstep's python agreement check (environment.py) speaks PEP 440; a Poetry 1
+lockstep's python agreement check (shared/environment.py) speaks PEP 440; a Poetry 1
 project states its Python as `[tool.poetry.dependencies] python`, in Poetry's
 own language. This follows poetry-core's parser (constraints/version/parser.py
 and patterns.py: the rules Poetry documents under "Dependency specification");

@@ -25,10 +25,10 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Array, InlineTable, Table
 from tomlkit.toml_document import TOMLDocument
 
-from lockstep.errors import InputError
 from lockstep.importing.derive_python import requires_python_for
 from lockstep.importing.requirements import PYPI_INDEXES, Dependency, Index
-from lockstep.text_files import uses_crlf, with_crlf
+from lockstep.shared.errors import InputError
+from lockstep.shared.text_files import uses_crlf, with_crlf
 
 # A one-line [project] dependencies array with more entries, or longer, once the import
 # added to it, is written one entry per line.

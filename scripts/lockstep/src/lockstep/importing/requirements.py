@@ -25,9 +25,9 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from lockstep._toml import tomllib
-from lockstep.errors import InputError
-from lockstep.text_files import read_converting
+from lockstep.shared.errors import InputError
+from lockstep.shared.text_files import read_converting
+from lockstep.shared.toml_reader import tomllib
 
 # pip: a comment starts at `#` at the start of a line or after whitespace.
 _COMMENT = re.compile(r"(^|\s+)#.*$")

@@ -6,7 +6,7 @@ UTF-16 or a byte-order mark; rewrite environment.yml; gather the pip entries
 pyproject.toml, leaving on the conda side what both sides list; check the result
 as `lockstep lock` and `lockstep check` will; swap the changed files in. A failure
 or Ctrl-C before the swap changes no file, and the swap itself holds SIGINT back
-(staging.py), as for `lock`.
+(shared/staging.py), as for `lock`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lockstep.environment import EnvironmentSpec, check_python_agrees, load_environment
-from lockstep.errors import InputError
 from lockstep.importing.environment_file import (
     SYSTEM_MARKERS,
     EnvironmentImport,
@@ -32,11 +30,13 @@ from lockstep.importing.requirements import (
     parse_lines,
     read_requirements_file,
 )
-from lockstep.input_hash import conda_input_hashes
-from lockstep.project import ENVIRONMENT_FILE, PYPROJECT_FILE, ProjectFiles
-from lockstep.pyproject import read_pyproject, requires_python
-from lockstep.staging import Staging, run_lock
-from lockstep.text_files import ConvertedText, read_converting
+from lockstep.shared.conda_input_hash import conda_input_hashes
+from lockstep.shared.environment import EnvironmentSpec, check_python_agrees, load_environment
+from lockstep.shared.errors import InputError
+from lockstep.shared.project import ENVIRONMENT_FILE, PYPROJECT_FILE, ProjectFiles
+from lockstep.shared.pyproject import read_pyproject, requires_python
+from lockstep.shared.staging import Staging, run_lock
+from lockstep.shared.text_files import ConvertedText, read_converting
 
 OUTPUTS = (ENVIRONMENT_FILE, PYPROJECT_FILE)
 YAML_SUFFIXES = (".yml", ".yaml")

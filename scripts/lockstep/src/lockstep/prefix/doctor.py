@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lockstep.errors import InputError
-from lockstep.model import normalize_name
 from lockstep.prefix.installed import conda_records, installed_distributions
+from lockstep.shared.errors import InputError
+from lockstep.shared.model import normalize_name
 
 NOT_PINNED = "-"
 
@@ -25,7 +25,7 @@ class DoctorRow:
 def conda_group_pins(pyproject: Path) -> dict[str, list[str]] | None:
     """Versions pinned per name in the generated conda group; None without a pyproject."""
     try:
-        from lockstep._toml import tomllib  # noqa: PLC0415 - fails only on 3.10 without tomli
+        from lockstep.shared.toml_reader import tomllib  # noqa: PLC0415 - fails only on 3.10 without tomli
     except ImportError:
         raise InputError("doctor needs Python 3.11+ (tomllib) or the tomli package") from None
     try:

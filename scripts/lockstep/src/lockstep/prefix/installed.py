@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from lockstep.dist_paths import metadata_paths
-from lockstep.errors import InputError
-from lockstep.model import normalize_name
+from lockstep.shared.dist_paths import metadata_paths
+from lockstep.shared.errors import InputError
+from lockstep.shared.model import normalize_name
 
 CONDA_META = "conda-meta"
 UNKNOWN_INSTALLER = "unknown"

@@ -9,13 +9,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from lockstep.errors import EXIT_FAILURE, EXIT_OK
 from lockstep.prefix.installed import (
     InstalledDistribution,
     conda_records,
     expected_distributions,
     installed_distributions,
 )
+from lockstep.shared.errors import EXIT_FAILURE, EXIT_OK
 
 
 def _python_of(prefix: Path) -> Path | None:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from conda_lock.conda_solver import _to_match_spec
 
-from lockstep import settings
-from lockstep.environment import EnvironmentSpec
-from lockstep.runner import run_tool
+from lockstep.shared import settings
+from lockstep.shared.environment import EnvironmentSpec
+from lockstep.shared.runner import run_tool
 
 # conda's pseudo-channel that only turns the defaults off; --override-channels does that.
 NODEFAULTS = "nodefaults"

@@ -32,11 +32,11 @@ from conda_package_streaming import package_streaming
 from conda_package_streaming.lazy_wheel import HTTPRangeRequestUnsupported
 from conda_package_streaming.url import conda_reader_for_url
 
-from lockstep import settings
-from lockstep.conda_metadata import distributions_from_paths, paths_from_info
-from lockstep.errors import FetchError
-from lockstep.explicit import ExplicitLockfile, LockedPackage
-from lockstep.model import PythonDistribution
+from lockstep.lock.conda_metadata import distributions_from_paths, paths_from_info
+from lockstep.shared import settings
+from lockstep.shared.errors import FetchError
+from lockstep.shared.explicit_lockfile import ExplicitLockfile, LockedPackage
+from lockstep.shared.model import PythonDistribution
 
 CACHE_FORMAT = 1
 DOWNLOAD_CHUNK_BYTES = 256 * 1024

@@ -11,11 +11,11 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from lockstep import settings
-from lockstep.errors import InputError
-from lockstep.platforms import KNOWN_PLATFORMS
-from lockstep.virtual_packages import platform_warnings, project_virtual_packages
-from lockstep.yaml_files import read_project_yaml
+from lockstep.shared import settings
+from lockstep.shared.errors import InputError
+from lockstep.shared.platforms import KNOWN_PLATFORMS
+from lockstep.shared.virtual_packages import platform_warnings, project_virtual_packages
+from lockstep.shared.yaml_files import read_project_yaml
 
 # Every CPython a conda spec could select, to compare conda's version-spec
 # language with PEP 440's without translating one into the other.

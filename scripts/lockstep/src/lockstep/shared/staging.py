@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, TracebackType
 
-from lockstep.errors import BusyError
-from lockstep.project import CONDA_LOCK_GLOB, ProjectFiles
+from lockstep.shared.errors import BusyError
+from lockstep.shared.project import CONDA_LOCK_GLOB, ProjectFiles
 
 STAGING_NAME = ".lockstep-staging"
 

@@ -14,8 +14,8 @@ import importlib.util
 import json
 from pathlib import Path
 
-from lockstep import settings
-from lockstep.project import VIRTUAL_PACKAGE_FILES, ProjectFiles
+from lockstep.shared import settings
+from lockstep.shared.project import VIRTUAL_PACKAGE_FILES, ProjectFiles
 
 # Bumped whenever what goes into the digest changes, so old records miss.
 FORMAT = 1
@@ -41,7 +41,7 @@ def conda_lock_version() -> str | None:
     return found[0].name.removeprefix("conda_lock-").removesuffix(".dist-info")
 
 
-def inputs_digest(files: ProjectFiles, *, requires_python: str | None) -> str | None:
+def inputs_fingerprint(files: ProjectFiles, *, requires_python: str | None) -> str | None:
     """The digest of the conda side's inputs, or None when one of them cannot be read."""
     environment = _normalized_digest(files.environment)
     version = conda_lock_version()

@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from lockstep.errors import InputError
-from lockstep.text_files import read_project_text
+from lockstep.shared.errors import InputError
+from lockstep.shared.text_files import read_project_text
 
 
 def read_project_yaml(path: Path) -> Any:

@@ -21,9 +21,9 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from lockstep import settings
-from lockstep.errors import FetchError
-from lockstep.model import Pin
+from lockstep.shared import settings
+from lockstep.shared.errors import FetchError
+from lockstep.shared.model import Pin
 
 JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_SIMPLE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"

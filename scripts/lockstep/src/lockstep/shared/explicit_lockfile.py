@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from lockstep.errors import InputError
-from lockstep.text_files import read_project_text
+from lockstep.shared.errors import InputError
+from lockstep.shared.text_files import read_project_text
 
 _PLATFORM = re.compile(r"^# platform: (\S+)\s*$")
 _INPUT_HASH = re.compile(r"^# input_hash: (\S+)\s*$")

@@ -6,11 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from lockstep.errors import InputError
-from lockstep.explicit import ExplicitLockfile, read_explicit_lockfile
-from lockstep.model import Pin, PythonDistribution
-from lockstep.package_info import distributions_by_platform
-from lockstep.platforms import marker_for
+from lockstep.lock.package_info import distributions_by_platform
+from lockstep.shared.errors import InputError
+from lockstep.shared.explicit_lockfile import ExplicitLockfile, read_explicit_lockfile
+from lockstep.shared.model import Pin, PythonDistribution
+from lockstep.shared.platforms import marker_for
 
 
 def derive_pins(distributions: Mapping[str, Iterable[PythonDistribution]]) -> list[Pin]:

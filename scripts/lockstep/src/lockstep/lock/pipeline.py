@@ -14,20 +14,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from lockstep import settings
-from lockstep.environment import EnvironmentSpec, load_environment
-from lockstep.explicit import ExplicitLockfile, read_explicit_lockfile
-from lockstep.freshness import poetry_lock_is_fresh
-from lockstep.index import missing_from_index
-from lockstep.input_hash import conda_input_hashes
-from lockstep.inputs_digest import inputs_digest
-from lockstep.model import Pin
-from lockstep.package_info import distributions_by_platform
-from lockstep.pins import derive_pins
-from lockstep.poetry_python import poetry_python_prefix
-from lockstep.progress import Progress
-from lockstep.project import CONDA_LOCK_TEMPLATE, ProjectFiles, conda_lock_name
-from lockstep.pyproject import (
+from lockstep.check.freshness import poetry_lock_is_fresh
+from lockstep.lock.index import missing_from_index
+from lockstep.lock.package_info import distributions_by_platform
+from lockstep.lock.pins import derive_pins
+from lockstep.lock.poetry_python import poetry_python_prefix
+from lockstep.shared import settings
+from lockstep.shared.conda_input_hash import conda_input_hashes
+from lockstep.shared.environment import EnvironmentSpec, load_environment
+from lockstep.shared.explicit_lockfile import ExplicitLockfile, read_explicit_lockfile
+from lockstep.shared.inputs_fingerprint import inputs_fingerprint
+from lockstep.shared.model import Pin
+from lockstep.shared.progress import Progress
+from lockstep.shared.project import CONDA_LOCK_TEMPLATE, ProjectFiles, conda_lock_name
+from lockstep.shared.pyproject import (
     file_digest,
     primary_index_url,
     read_pyproject,
@@ -35,8 +35,8 @@ from lockstep.pyproject import (
     render_generated_sections,
     requires_python,
 )
-from lockstep.runner import clean_environment, find_tool, run_tool, tail_summary
-from lockstep.staging import Staging, run_lock
+from lockstep.shared.runner import clean_environment, find_tool, run_tool, tail_summary
+from lockstep.shared.staging import Staging, run_lock
 
 STEPS = 6
 # Poetry would otherwise pick the caller's environment (VIRTUAL_ENV, then CONDA_PREFIX).
@@ -151,7 +151,7 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
                     files,
                     kept,
                     lockfiles=[lock.path for lock in lockfiles],
-                    inputs=inputs_digest(files, requires_python=requires_python(pyproject)),
+                    inputs=inputs_fingerprint(files, requires_python=requires_python(pyproject)),
                 )
             for pin in left_out:
                 _report(f"left out: {pin} (not on {index_url})")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lockstep.errors import InputError
+from lockstep.shared.errors import InputError
 
 # The markers Poetry evaluates to tell one platform's pins from another's.
 PLATFORM_MARKERS: dict[str, str] = {

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lockstep.errors import InputError
-from lockstep.platforms import KNOWN_PLATFORMS
-from lockstep.project import VIRTUAL_PACKAGE_FILES
-from lockstep.yaml_files import read_project_yaml
+from lockstep.shared.errors import InputError
+from lockstep.shared.platforms import KNOWN_PLATFORMS
+from lockstep.shared.project import VIRTUAL_PACKAGE_FILES
+from lockstep.shared.yaml_files import read_project_yaml
 
 CUDA = "__cuda"
 GLIBC = "__glibc"

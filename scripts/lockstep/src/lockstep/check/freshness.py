@@ -1,7 +1,7 @@
 """`lockstep check`: are the lockfiles fresh? Offline, solver-free, no Poetry import.
 
 Two paths to the same verdict. When the inputs digest recorded at lock time
-(inputs_digest.py) still matches, the conda lockfiles need only their recorded
+(inputs_fingerprint.py) still matches, the conda lockfiles need only their recorded
 digests checked, and conda-lock is never imported. Otherwise environment.yml
 is validated and each lockfile's `# input_hash:` compared with conda-lock's own.
 """
@@ -14,17 +14,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lockstep._toml import tomllib
-from lockstep.errors import EXIT_FAILURE, EXIT_OK
-from lockstep.inputs_digest import inputs_digest
-from lockstep.project import CONDA_LOCK_TEMPLATE, ProjectFiles, conda_lock_name
-from lockstep.pyproject import (
+from lockstep.shared.errors import EXIT_FAILURE, EXIT_OK
+from lockstep.shared.inputs_fingerprint import inputs_fingerprint
+from lockstep.shared.project import CONDA_LOCK_TEMPLATE, ProjectFiles, conda_lock_name
+from lockstep.shared.pyproject import (
     file_digest,
     read_pyproject,
     recorded_digests,
     recorded_inputs,
     requires_python,
 )
+from lockstep.shared.toml_reader import tomllib
 
 UPDATE = "run `make env-update`"
 BOOTSTRAP = "run `make env-bootstrap`"
@@ -82,8 +82,8 @@ def conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Stale
     (and virtual-packages.yml, the lock's CUDA target, when the project has one)."""
     # Imported here: conda-lock takes most of `check`'s time, and the fast path needs none
     # of it, nor the lockfile reader (its types and patterns cost milliseconds to make).
-    from lockstep.explicit import read_explicit_lockfile
-    from lockstep.input_hash import conda_input_hashes
+    from lockstep.shared.conda_input_hash import conda_input_hashes
+    from lockstep.shared.explicit_lockfile import read_explicit_lockfile
 
     stale = []
     spec = files.virtual_packages
@@ -184,11 +184,15 @@ def check_project(project: Path, *, fast: bool = True) -> list[Staleness]:
     pyproject = read_pyproject(files.pyproject)
     python = requires_python(pyproject)
     recorded = recorded_inputs(pyproject)
-    if fast and recorded is not None and recorded == inputs_digest(files, requires_python=python):
+    if (
+        fast
+        and recorded is not None
+        and recorded == inputs_fingerprint(files, requires_python=python)
+    ):
         platforms = _recorded_platforms(pyproject)
         conda = _unchanged_inputs_staleness(files, platforms)
     else:
-        from lockstep.environment import load_environment
+        from lockstep.shared.environment import load_environment
 
         platforms = list(load_environment(files.environment, requires_python=python).platforms)
         conda = conda_staleness(files, platforms)

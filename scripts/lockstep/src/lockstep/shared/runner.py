@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from lockstep.errors import InputError, StepError
+from lockstep.shared.errors import InputError, StepError
 
 TAIL_LINES = 5
 # Enough of a failing tool's output to find its reason in, whatever it printed before.

@@ -21,7 +21,7 @@ from conda_lock.virtual_package import (
     virtual_package_repo_from_specification,
 )
 
-from lockstep.errors import InputError
+from lockstep.shared.errors import InputError
 
 
 def _virtual_package_repodata(virtual_packages: Path | None) -> FakeRepoData:

@@ -1,6 +1,6 @@
 """The Python distributions a conda package installs, from the file list in its info/.
 
-A distribution is recognised by its metadata directory (lockstep.dist_paths).
+A distribution is recognised by its metadata directory (lockstep.shared.dist_paths).
 Its name and version therefore come from the package's own
 metadata, never from a conda-to-PyPI name table (`pytorch` installs `torch`).
 """
@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from lockstep.dist_paths import metadata_path_of
-from lockstep.model import PythonDistribution
+from lockstep.shared.dist_paths import metadata_path_of
+from lockstep.shared.model import PythonDistribution
 
 PATHS_JSON = "info/paths.json"
 FILES_LIST = "info/files"

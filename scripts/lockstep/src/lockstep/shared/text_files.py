@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from lockstep.errors import InputError
+from lockstep.shared.errors import InputError
 
 CRLF = "\r\n"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)

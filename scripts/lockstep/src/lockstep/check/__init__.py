@@ -1,0 +1,1 @@
+"""`lockstep check`: are the lockfiles fresh? Offline and solver-free."""

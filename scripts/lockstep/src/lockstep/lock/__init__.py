@@ -1,0 +1,1 @@
+"""`lockstep lock`: solve conda, derive pins, run Poetry, swap the new files in."""
