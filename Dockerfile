@@ -25,7 +25,7 @@ ARG PYPI_MIRROR
 # host user) and the runtime stage switches to a non-root user.
 # hadolint ignore=DL3002
 USER 0
-# Every later step (micromamba, conda-lock, pip, Poetry, lockstep) reads the
+# Every later step (micromamba, conda-lock, pip, uv, Poetry, lockstep) reads the
 # mirrors from here; POETRY_CONFIG_DIR makes Poetry's config the same for any uid.
 ENV CONDA_MIRROR=${CONDA_MIRROR} \
     PYPI_MIRROR=${PYPI_MIRROR} \
@@ -36,7 +36,8 @@ RUN --mount=type=cache,target=/opt/conda/pkgs,sharing=locked \
     micromamba create --yes --prefix /opt/tools-python --channel conda-forge \
       "python=${TOOLS_PYTHON}"
 # Two environments: conda-lock 4.0.3 and Poetry 2.5.1 need disjoint dulwich ranges.
-# Their versions come from constraints.txt and poetry.txt, pinned there only.
+# Their versions come from constraints.txt and poetry.txt, pinned there only; uv,
+# which installs Poetry's groups into the environment, from uv.txt.
 # lockstep is installed from a throw-away bind mount, so its build leaves no
 # egg-info anywhere; the stdlib-only copy below is what the later stages run.
 # Its build backend comes from constraints.txt too: build isolation would fetch the
@@ -49,7 +50,10 @@ RUN --mount=type=cache,target=/root/.cache/pip \
       --constraint /tmp/lockstep-src/constraints.txt /tmp/lockstep-src \
     && /opt/tools-python/bin/python -m venv /opt/poetry \
     && /opt/poetry/bin/pip install --requirement /tmp/lockstep-src/poetry.txt \
-    && ln -s /opt/lockstep/bin/lockstep /opt/lockstep/bin/conda-lock /opt/poetry/bin/poetry /usr/local/bin/ \
+    && /opt/tools-python/bin/python -m venv /opt/uv \
+    && /opt/uv/bin/pip install --requirement /tmp/lockstep-src/uv.txt \
+    && ln -s /opt/lockstep/bin/lockstep /opt/lockstep/bin/conda-lock /opt/poetry/bin/poetry \
+      /opt/uv/bin/uv /usr/local/bin/ \
     && install --directory --mode=1777 /cache
 # `lockstep verify` and `lockstep doctor` need the standard library only: they
 # run with the project's own Python from this copy of the package alone.
@@ -60,7 +64,12 @@ ENV XDG_CACHE_HOME=/cache \
     LOCKSTEP_CACHE_DIR=/cache/lockstep \
     POETRY_CACHE_DIR=/cache/pypoetry \
     CONDA_PKGS_DIRS=/cache/conda-pkgs \
-    LOCKSTEP_CONDA_EXE=/bin/micromamba
+    LOCKSTEP_CONDA_EXE=/bin/micromamba \
+    UV_CACHE_DIR=/cache/uv
+# uv installs into the conda environment's own Python and never fetches one; its
+# cache is a cache mount, another filesystem, so it copies instead of hard-linking.
+ENV UV_PYTHON_DOWNLOADS=never \
+    UV_LINK_MODE=copy
 WORKDIR /project
 
 # ---------------------------------------------------------------- requirements
@@ -82,7 +91,7 @@ RUN /opt/poetry/bin/python /usr/local/bin/_build_wheels.py /project /wheels
 
 # ---------------------------------------------------------------- deps
 # The conda environment from the lockfile of the target architecture, then
-# Poetry's main group installed by pip on top, without deps.
+# Poetry's main group installed by uv on top, hash-checked, without deps.
 FROM tools AS deps
 ARG TARGETARCH
 ARG ENV_PREFIX
@@ -93,13 +102,13 @@ RUN --mount=type=cache,target=/cache/conda-pkgs,sharing=locked \
     _install_conda_env.sh "${TARGETARCH}" /tmp/locks "${ENV_PREFIX}" \
     && _write_activation.sh "${ENV_PREFIX}" /usr/local/bin/_activate_env.sh
 COPY --from=requirements /requirements/main.txt /tmp/requirements/
-COPY --chmod=755 docker/_pip_install_requirements.sh /usr/local/bin/
-RUN --mount=type=cache,target=/cache/pip \
-    _pip_install_requirements.sh /tmp/requirements/main.txt "${ENV_PREFIX}"
+COPY --chmod=755 docker/_install_requirements.sh docker/_wheel_requirements.sh /usr/local/bin/
+RUN --mount=type=cache,target=/cache/uv,sharing=locked \
+    _install_requirements.sh /tmp/requirements/main.txt "${ENV_PREFIX}"
 
 # ---------------------------------------------------------------- env
 # The project installed apart (/opt/project holds only its files, a small layer
-# for the runtime), merged into the environment, then the check that pip
+# for the runtime), merged into the environment, then the check that uv
 # replaced nothing conda installed. The runtime copies from here: no verify, no image.
 FROM deps AS env
 ARG ENV_PREFIX
@@ -114,12 +123,14 @@ RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
 FROM deps AS dev
 ARG ENV_PREFIX
 COPY --from=requirements /requirements/dev.txt /tmp/requirements/
-RUN --mount=type=cache,target=/cache/pip \
-    _pip_install_requirements.sh /tmp/requirements/dev.txt "${ENV_PREFIX}"
+RUN --mount=type=cache,target=/cache/uv,sharing=locked \
+    _install_requirements.sh /tmp/requirements/dev.txt "${ENV_PREFIX}"
 COPY pyproject.toml README.md /project/
 COPY src /project/src
 RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
-    "${ENV_PREFIX}/bin/python" -m pip install --no-deps --no-index /wheels/editable/*.whl \
+    --mount=type=cache,target=/cache/uv,sharing=locked \
+    _wheel_requirements.sh /wheels/editable > /tmp/requirements/editable.txt \
+    && _install_requirements.sh /tmp/requirements/editable.txt "${ENV_PREFIX}" --no-index \
     && PYTHONPATH=/opt/lockstep-prefix "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
 COPY docker/_bashrc.sh /etc/bash.bashrc.d/env.sh
 # The base image's ~/.bashrc would activate micromamba's `base` over the environment.
@@ -135,7 +146,9 @@ CMD ["bash"]
 FROM ${RUNTIME_BASE_IMAGE} AS runtime
 ARG ENV_PREFIX
 ARG APP_UID=10001
-RUN useradd --uid "${APP_UID}" --create-home --shell /bin/bash app
+# useradd writes the day it runs into /etc/shadow; a fixed day (1970-01-02; 0 would
+# mean "change the password at next login") keeps this layer the same every day.
+RUN SOURCE_DATE_EPOCH=86400 useradd --uid "${APP_UID}" --create-home --shell /bin/bash app
 # Same path as in deps: conda environments are not relocatable. The environment
 # layer changes only with the lockfiles; the project's layer is a few files.
 COPY --from=deps ${ENV_PREFIX} ${ENV_PREFIX}

@@ -56,6 +56,10 @@ PLATFORMS ?=
 CACHE_REF ?=
 #: the buildx builder to build with, e.g. a remote or Kubernetes one (buildx)
 BUILDER ?=
+#: 1 builds the runtime image reproducibly: every file time clamped to SOURCE_DATE_EPOCH (BuildKit 0.13+)
+REPRODUCIBLE ?=
+#: the runtime image's timestamps, seconds since 1970 (empty: the last commit's time)
+SOURCE_DATE_EPOCH ?=
 TOOLS_IMAGE := $(IMAGE)-tools:$(TAG)
 DEV_IMAGE := $(IMAGE)-dev:$(TAG)
 RUNTIME_IMAGE := $(IMAGE):$(TAG)
@@ -76,14 +80,21 @@ build_with = $(if $(USE_BUILDX),$(DOCKER) buildx build $(if $(BUILDER),--builder
 # Images `make` runs here are loaded into the local engine; a multi-platform runtime
 # stays in the builder until `make push` publishes it.
 LOAD := $(if $(USE_BUILDX),--load)
-RUNTIME_OUTPUT := $(if $(PLATFORMS),--platform $(PLATFORMS),$(LOAD))
+# REPRODUCIBLE=1: BuildKit rewrites every file time in the layers to SOURCE_DATE_EPOCH
+# as it exports the image into the engine.
+REPRODUCIBLE_OUTPUT := --output type=docker$(comma)rewrite-timestamp=true
+RUNTIME_OUTPUT := $(if $(PLATFORMS),--platform $(PLATFORMS),$(if $(filter 1,$(REPRODUCIBLE)),$(REPRODUCIBLE_OUTPUT),$(LOAD)))
 PUSHED_IMAGE := $(REGISTRY)/$(IMAGE):$(TAG)
 # The commit the image is built from, marked -dirty when the tree has changes, new
 # files included (`git describe --dirty` sees only changes to tracked ones).
 REVISION := $(shell rev="$$(git rev-parse --short HEAD 2>/dev/null)" || rev=unknown; \
   [ "$$rev" = unknown ] || [ -z "$$(git status --porcelain 2>/dev/null)" ] || rev="$$rev-dirty"; \
   echo "$$rev")
-RUNTIME_LABELS = --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS)
+# The time the runtime image says it was made: the commit's, not the build's, so that two
+# builds of one commit can be the same image (BuildKit 0.11+ reads this build argument).
+BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null))
+RUNTIME_LABELS = --build-arg REVISION=$(REVISION) --build-arg LOCKFILE_DIGESTS=$(LOCKFILE_DIGESTS) \
+  $(if $(BUILD_EPOCH),--build-arg SOURCE_DATE_EPOCH=$(BUILD_EPOCH))
 LOCKFILE_DIGESTS = $(shell sha256sum conda-*.lock poetry.lock 2>/dev/null | awk '{printf "%s%s=sha256:%s", (NR > 1 ? "," : ""), $$2, $$1}')
 # stdin always reaches the container (`echo CMD | make shell`); a tty only on a terminal.
 TTY_FLAGS := --interactive $(shell [ -t 0 ] && echo --tty)
@@ -122,6 +133,18 @@ LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
 	    echo "make: Docker's buildx plugin (BuildKit) is missing: install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; fi; \
 	fi
 
+# REPRODUCIBLE=1 needs BuildKit 0.13+ (rewrite-timestamp); `docker buildx inspect` names the
+# builder's version ("BuildKit version: v0.13.2", or "Buildkit: v0.12.5" from older buildx).
+.PHONY: .reproducible
+.reproducible: .buildkit
+ifeq ($(REPRODUCIBLE),1)
+	@version="$$($(DOCKER) buildx inspect $(BUILDER) 2>/dev/null | \
+	  awk '/^ *Build[Kk]it( version)?:/ {print $$NF; exit}')"; version="$${version#v}"; \
+	major="$${version%%.*}"; minor="$${version#*.}"; minor="$${minor%%.*}"; \
+	if ! { [ "$$major" -gt 0 ] || [ "$$minor" -ge 13 ]; } 2>/dev/null; then \
+	  echo "make: REPRODUCIBLE=1 needs BuildKit 0.13 or newer (Docker Engine 26+, or BUILDER= a buildx builder running moby/buildkit v0.13+); this builder's BuildKit is $${version:-unknown ('$(DOCKER) buildx inspect' names none)}" >&2; exit 1; fi
+endif
+
 # With GPU=1, the engine needs NVIDIA's runtime, or `--gpus` ends in Docker's own error.
 .PHONY: .gpu
 .gpu: .docker
@@ -143,7 +166,7 @@ timed = @echo "==> $(1)" >&2; started=$$(date +%s); $(2); \
 	$(call timed,tools image $(TOOLS_IMAGE),$(call build_with,tools) $(LOAD) --target tools --tag $(TOOLS_IMAGE) .)
 
 .PHONY: build
-build: .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
+build: .reproducible .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
 	$(call timed,check the lockfiles,$(LOCKSTEP_RUN) lockstep check --project /project)
 	$(call timed,dev image $(DEV_IMAGE),$(call build_with,dev) $(LOAD) --target dev --tag $(DEV_IMAGE) .)
 	$(call timed,runtime image $(RUNTIME_IMAGE)$(if $(PLATFORMS), for $(PLATFORMS)),\
@@ -303,18 +326,21 @@ test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm
 	$(TEST_RUN_ENV) $(TEST_VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's metadata fetch, `lockstep check` and the test suite (prints figures)
+bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's metadata fetch, `lockstep check`, the test suite and pip vs uv (prints figures)
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_pins.py
 	$(TEST_RUN_ENV) $(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py --workers $(PYTEST_WORKERS)
+	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_installers.py
 
-$(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml
+$(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml \
+  scripts/lockstep/uv.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "make test needs Python 3.10 or newer as '$(PYTHON)'; set PYTHON=/path/to/python3.x" >&2; exit 1; }
 	@echo "==> installing test tooling into $(TEST_VENV) (only when a pin file changed)"
 	$(PYTHON) -m venv --clear $(TEST_VENV)
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) \
-	  -r requirements/test.txt -c scripts/lockstep/constraints.txt -e scripts/lockstep
+	  -r requirements/test.txt -r scripts/lockstep/uv.txt -c scripts/lockstep/constraints.txt \
+	  -e scripts/lockstep
 	@touch $@
 
 $(EXAMPLE_STAMP): $(TEST_STAMP) pyproject.toml
@@ -333,7 +359,8 @@ $(POETRY_STAMP): scripts/lockstep/poetry.txt
 
 # The tools' full pins (every transitive dependency, for Python 3.10+ on any
 # platform), generated from the direct pins in scripts/lockstep/*.in.
-UV_VERSION := 0.13.9
+# uv's version is set in scripts/lockstep/uv.txt, which the tools image installs too.
+UV_PIN := scripts/lockstep/uv.txt
 UV_VENV := $(VENVS)/uv
 LOCKSTEP_DIR := scripts/lockstep
 UV_COMPILE = $(UV_VENV)/bin/uv pip compile --quiet --universal --python-version 3.10 \
@@ -342,7 +369,7 @@ UV_COMPILE = $(UV_VENV)/bin/uv pip compile --quiet --universal --python-version 
 .PHONY: tools-pins
 tools-pins: ## Regenerate the tools' transitive pins (scripts/lockstep/constraints.txt, poetry.txt)
 	$(PYTHON) -m venv $(UV_VENV)
-	$(UV_VENV)/bin/python -m pip install $(PIP_QUIET) uv==$(UV_VERSION)
+	$(UV_VENV)/bin/python -m pip install $(PIP_QUIET) -r $(UV_PIN)
 	cd $(LOCKSTEP_DIR) && ../../$(UV_COMPILE) requirements.in pyproject.toml -o constraints.txt
 	cd $(LOCKSTEP_DIR) && ../../$(UV_COMPILE) poetry.in -o poetry.txt
 

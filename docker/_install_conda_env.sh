@@ -30,3 +30,9 @@ if [ -n "${CONDA_MIRROR:-}" ]; then
 fi
 
 "${MAMBA_EXE:-/bin/micromamba}" create --yes --prefix "$prefix" --file "$lockfile"
+# micromamba heads each entry of conda-meta/history with the time it ran: the one
+# build-time datum in the environment, so two builds of one lockfile would differ.
+history="$prefix/conda-meta/history"
+if [ -f "$history" ]; then
+  sed -i -E 's/^==> [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} <==$/==> 1970-01-01 00:00:00 <==/' "$history"
+fi

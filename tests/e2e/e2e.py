@@ -120,8 +120,8 @@ SHELL_CREATED = "created-in-shell"
 # src/ the environment layers must come from the cache, the project's must rerun.
 ENVIRONMENT_LAYERS = (
     ("the conda environment", "_install_conda_env.sh"),
-    ("Poetry's main group", "_pip_install_requirements.sh /tmp/requirements/main.txt"),
-    ("the dev group", "_pip_install_requirements.sh /tmp/requirements/dev.txt"),
+    ("Poetry's main group", "_install_requirements.sh /tmp/requirements/main.txt"),
+    ("the dev group", "_install_requirements.sh /tmp/requirements/dev.txt"),
     # The runtime's copies of the environment (and its activation script): the layer
     # that would otherwise hold all of /opt/env again after every source edit.
     ("the runtime's copy of the environment", "COPY --from=deps"),

@@ -254,7 +254,7 @@ def test_an_empty_requirements_file_installs_nothing(tmp_path: Path) -> None:
     requirements.write_text("# exported by poetry\n")
 
     result = subprocess.run(
-        [str(DOCKER_DIR / "_pip_install_requirements.sh"), str(requirements), "/nonexistent"],
+        [str(DOCKER_DIR / "_install_requirements.sh"), str(requirements), "/nonexistent"],
         capture_output=True,
         text=True,
         check=False,

@@ -98,14 +98,16 @@ def test_dependencies_come_before_sources() -> None:
 
 
 def test_the_project_is_built_without_fetching_a_backend() -> None:
-    """pip installs only prebuilt wheels from the wheels stage (--no-index): no build isolation."""
+    """uv installs only prebuilt wheels from the wheels stage (--no-index): no build isolation."""
     dev_installs = [v for v in values("dev", "RUN") if "/wheels/" in v]
     assert dev_installs
     for value in dev_installs:
-        assert "--no-index" in value and "--no-deps" in value, value
+        assert "_install_requirements.sh" in value and "--no-index" in value, value
+    requirements_script = (REPO_ROOT / "docker" / "_install_requirements.sh").read_text()
+    assert "--no-deps --require-hashes" in requirements_script
     assert any("_install_project.sh /wheels/wheel" in v for v in values("env", "RUN"))
     script = (REPO_ROOT / "docker" / "_install_project.sh").read_text()
-    assert "pip install --no-deps --no-index" in script
+    assert "--no-deps --no-index --require-hashes" in script
     assert values("wheels", "RUN") == [
         "/opt/poetry/bin/python /usr/local/bin/_build_wheels.py /project /wheels"
     ]
@@ -131,7 +133,7 @@ def test_package_caches_are_cache_mounts() -> None:
     for name in ("tools", "deps", "dev"):
         for instruction in stages()[name]:
             value = instruction["value"]
-            downloads = ("micromamba", "_install_conda_env", "_pip_install", "pip install")
+            downloads = ("micromamba", "_install_conda_env", "_install_requirements", "pip install")
             if instruction["instruction"] == "RUN" and any(word in value for word in downloads):
                 assert "--mount=type=cache" in value or "--no-index" in value, value
 
