@@ -299,6 +299,8 @@ test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm
 	$(TEST_VENV)/bin/ruff format --check .
 	@echo "==> mypy"
 	$(TEST_VENV)/bin/mypy
+	@# lockstep and the template's own tests, with their own settings.
+	$(TEST_VENV)/bin/mypy --config-file scripts/lockstep/pyproject.toml
 	@echo "==> pytest"
 	$(TEST_RUN_ENV) $(TEST_VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
