@@ -309,6 +309,18 @@ bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's me
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_pins.py
 	$(TEST_RUN_ENV) $(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py --workers $(PYTEST_WORKERS)
 
+# Once, in a fresh copy of the template: runs on the host (no Docker needed), with the
+# test environment's lockstep.
+#: the project name of `make init`, e.g. my-project (package my_project)
+NAME ?=
+#: 1 makes `make init` keep the template's own tests, benchmarks and their settings
+KEEP_TEMPLATE_TESTS ?=
+
+.PHONY: init
+init: $(TEST_STAMP) ## Turn the template into your project NAME (once, all or nothing; docs/init.md)
+	@[ -n "$(NAME)" ] || { echo "make: set NAME, e.g. make init NAME=my-project" >&2; exit 2; }
+	$(TEST_VENV)/bin/lockstep init --project . '$(NAME)' $(if $(filter 1,$(KEEP_TEMPLATE_TESTS)),--keep-template-tests)
+
 $(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "make test needs Python 3.10 or newer as '$(PYTHON)'; set PYTHON=/path/to/python3.x" >&2; exit 1; }
