@@ -20,6 +20,7 @@ class Manifest:
     template_paths: tuple[str, ...]
     template_keep: tuple[str, ...]
     make_targets: tuple[str, ...]
+    make_settings: tuple[str, ...]
     workflow_jobs: tuple[str, ...]
     pyproject_settings: tuple[str, ...]
     mypy_config: str
@@ -56,6 +57,7 @@ def read_manifest(project: Path) -> Manifest:
         template_paths=_strings(template, "paths"),
         template_keep=_strings(template, "keep"),
         make_targets=_strings(template, "make-targets"),
+        make_settings=_strings(template, "make-settings"),
         workflow_jobs=_strings(template, "workflow-jobs"),
         pyproject_settings=_strings(template, "pyproject-settings"),
         mypy_config=str(template.get("mypy-config", "")),

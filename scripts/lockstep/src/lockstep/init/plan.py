@@ -53,6 +53,7 @@ def _edited(
         text = project_pyproject(text, name, drop_settings=drop)
     if path == MAKEFILE and not keep:
         text = rewrite.without_make_targets(text, manifest.make_targets)
+        text = rewrite.without_make_settings(text, manifest.make_settings)
     if path == ENVIRONMENT:
         text = rewrite.without_conda_dependencies(text, manifest.example_conda_dependencies)
     if path == manifest.mypy_config and not keep:

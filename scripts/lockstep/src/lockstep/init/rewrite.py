@@ -25,7 +25,7 @@ def _is_package_context(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 8) : start]
     if after.startswith("/") or re.match(r"\.[A-Za-z_]", after):
         return True
-    return bool(re.search(r'(-m |-m", "|import |from )$', before))
+    return bool(re.search(r'(-m |-m", "|import |from |src/|tests/)$', before))
 
 
 def rename(text: str, example: str, name: ProjectName) -> str:
@@ -66,6 +66,15 @@ def without_make_targets(text: str, targets: Iterable[str]) -> str:
         return any(rule in wanted for rule in rules)
 
     return "\n".join(paragraph for paragraph in paragraphs if not defines(paragraph))
+
+
+def without_make_settings(text: str, settings: Iterable[str]) -> str:
+    """The Makefile without the `NAME ?=` lines of `settings` and the `#:` lines above them."""
+    for setting in settings:
+        text = re.sub(
+            rf"^(#:[^\n]*\n)*{re.escape(setting)} \?=[^\n]*\n", "", text, flags=re.MULTILINE
+        )
+    return text
 
 
 def without_workflow_job(text: str, job: str) -> str:

@@ -11,10 +11,16 @@ from lockstep.init.manifest import read_manifest
 from lockstep.init.names import ProjectName, project_name
 from lockstep.init.plan import build_plan
 from lockstep.init.swap import apply_plan
-from lockstep.shared.errors import InputError
+from lockstep.shared.errors import EXIT_IO_ERROR, InputError, LockstepError
 from lockstep.shared.staging import run_lock
 
 _SHOWN_DIRTY_PATHS = 3
+
+
+class InitIOError(LockstepError):
+    """The system refused a file operation of the swap; every step was undone."""
+
+    exit_code = EXIT_IO_ERROR
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,13 @@ def init_project(*, project: Path, name: str, keep_template_tests: bool) -> Init
         plan = build_plan(
             project, manifest, names, tracked=tracked, keep_template_tests=keep_template_tests
         )
-        apply_plan(project, plan)
+        try:
+            apply_plan(project, plan)
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            raise InitIOError(
+                f"init: {where}{error.strerror or error}; no file was changed"
+            ) from error
     left_out = (
         "the example's code and tests (the template's own tests kept)"
         if keep_template_tests
