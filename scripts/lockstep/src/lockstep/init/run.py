@@ -10,7 +10,7 @@ from pathlib import Path
 from lockstep.init.manifest import read_manifest
 from lockstep.init.names import ProjectName, project_name
 from lockstep.init.plan import build_plan
-from lockstep.init.swap import apply_plan
+from lockstep.init.swap import RollbackError, apply_plan
 from lockstep.shared.errors import EXIT_IO_ERROR, InputError, LockstepError
 from lockstep.shared.staging import run_lock
 
@@ -77,6 +77,11 @@ def init_project(*, project: Path, name: str, keep_template_tests: bool) -> Init
         )
         try:
             apply_plan(project, plan)
+        except RollbackError as error:
+            raise InitIOError(
+                f"init: undoing a failed init failed too ({error}): restore the tree with"
+                " `git checkout -- . && git clean -fd`"
+            ) from error
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             raise InitIOError(

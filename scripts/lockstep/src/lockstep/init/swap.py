@@ -22,6 +22,14 @@ STAGING_NAME = ".lockstep-init"
 _HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+class RollbackError(Exception):
+    """Undoing the swap failed too: some files are changed (git can restore them)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(f"{error.filename}: {error.strerror or error}")
+        self.error = error
+
+
 class _Interrupted(Exception):
     """A held signal arrived during the swap."""
 
@@ -82,8 +90,15 @@ class _Journal:
         self._step(lambda: staged.rename(target), lambda: target.rename(staged))
 
     def roll_back(self) -> None:
+        """Undo every step, newest first; one that fails does not stop the others."""
+        failed: OSError | None = None
         while self.undo:
-            self.undo.pop()()
+            try:
+                self.undo.pop()()
+            except OSError as error:
+                failed = failed or error
+        if failed is not None:
+            raise RollbackError(failed)
 
 
 def _stage(project: Path, plan: Plan, new: Path) -> None:
