@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from lockstep.init import rewrite
 from lockstep.init.names import project_name
 from lockstep.shared.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO_ERROR, InputError
 
@@ -320,6 +321,7 @@ def swap_steps(template: Path, tmp_path_factory: pytest.TempPathFactory) -> int:
         ("error", EXIT_IO_ERROR),
         ("SIGINT", EXIT_INTERRUPTED),
         ("SIGTERM", -signal.SIGTERM),
+        ("SIGHUP", -signal.SIGHUP),
     ],
 )
 def test_a_failure_or_signal_during_the_swap_changes_no_file(
@@ -350,3 +352,77 @@ def test_template_tests_are_kept_on_request(clone: Path) -> None:
     assert not (clone / "src" / "envreport").exists()
     assert "bench:" in (clone / "Makefile").read_text()
     assert "markers" in (clone / "pyproject.toml").read_text()
+
+
+NAMES = project_name("My.Project")
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # Lines of the template's own files (Makefile, Dockerfile, workflow, README).
+        ("IMAGE ?= envreport", "IMAGE ?= my-project"),
+        ('CMD ["python", "-m", "envreport"]', 'CMD ["python", "-m", "my_project"]'),
+        (
+            "python -m pytest -p no:cacheprovider tests/envreport",
+            "python -m pytest -p no:cacheprovider tests/my_project",
+        ),
+        ("src/envreport/      the example", "src/my_project/      the example"),
+        ('envreport = "envreport.__main__:main"', 'my-project = "my_project.__main__:main"'),
+        ("ghcr.io/acme/envreport:1.0", "ghcr.io/acme/my-project:1.0"),
+        ("from envreport.report import render", "from my_project.report import render"),
+        (
+            "make run CMD=\"python -c 'import numpy, envreport; print(numpy.__version__)'\"",
+            'make run CMD="python -m my_project"',
+        ),
+        (
+            "exclude = ['^tests/(?!envreport/|__init__\\.py$)']",
+            "exclude = ['^tests/(?!my_project/|__init__\\.py$)']",
+        ),
+    ],
+)
+def test_each_mention_becomes_the_distribution_or_the_package(before: str, after: str) -> None:
+    """Paths, `python -m` and imports take the package name; images and the rest the project's."""
+    assert rewrite.rename(before, "envreport", NAMES) == after
+
+
+def test_example_blocks_are_replaced() -> None:
+    """A marked block gives way to its replacement text, with the project's name in it."""
+    text = (
+        "# Title\n"
+        "<!-- example: {name} is yours to describe. -->\n"
+        "The example reports who installed what.\n"
+        "<!-- /example -->\n"
+        "Daily loop.\n"
+    )
+    assert rewrite.replace_example_blocks(text, NAMES) == (
+        "# Title\nmy-project is yours to describe.\nDaily loop.\n"
+    )
+
+
+def test_make_init_passes_the_name_and_the_flag() -> None:
+    """`make init` calls lockstep init with NAME, and KEEP_TEMPLATE_TESTS=1 adds the flag."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("MAKE")}
+
+    def dry_run(*settings: str) -> str:
+        return subprocess.run(
+            [
+                "make",
+                "-n",
+                "--no-print-directory",
+                "-o",
+                ".venvs/test/.installed",
+                "init",
+                *settings,
+            ],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=True,
+        ).stdout
+
+    assert "lockstep init --project . 'my-project' \n" in dry_run("NAME=my-project") + "\n"
+    assert "'my-project' --keep-template-tests" in dry_run(
+        "NAME=my-project", "KEEP_TEMPLATE_TESTS=1"
+    )
