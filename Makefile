@@ -322,6 +322,8 @@ test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm
 	$(TEST_VENV)/bin/ruff format --check .
 	@echo "==> mypy"
 	$(TEST_VENV)/bin/mypy
+	@# lockstep and the template's own tests, with their own settings.
+	$(TEST_VENV)/bin/mypy --config-file scripts/lockstep/pyproject.toml
 	@echo "==> pytest"
 	$(TEST_RUN_ENV) $(TEST_VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
@@ -330,6 +332,18 @@ bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's me
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_pins.py
 	$(TEST_RUN_ENV) $(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py --workers $(PYTEST_WORKERS)
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_installers.py
+
+# Once, in a fresh copy of the template: runs on the host (no Docker needed), with the
+# test environment's lockstep.
+#: the project name of `make init`, e.g. my-project (package my_project)
+NAME ?=
+#: 1 makes `make init` keep the template's own tests, benchmarks and their settings
+KEEP_TEMPLATE_TESTS ?=
+
+.PHONY: init
+init: $(TEST_STAMP) ## Turn the template into your project NAME (once, all or nothing; docs/init.md)
+	@[ -n "$(NAME)" ] || { echo "make: set NAME, e.g. make init NAME=my-project" >&2; exit 2; }
+	$(TEST_VENV)/bin/lockstep init --project . '$(NAME)' $(if $(filter 1,$(KEEP_TEMPLATE_TESTS)),--keep-template-tests)
 
 $(TEST_STAMP): requirements/test.txt scripts/lockstep/constraints.txt scripts/lockstep/pyproject.toml \
   scripts/lockstep/uv.txt

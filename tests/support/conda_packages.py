@@ -1,178 +1,26 @@
-"""Real conda packages and explicit lockfiles for tests and the benchmark.
+"""Re-exported from lockstep_testing.conda_packages (scripts/lockstep/testing), which the
+benchmarks import too: they need nothing from tests/."""
 
-Packages are built with conda-package-handling from a staging directory laid
-out as conda-build leaves it (info/index.json, info/paths.json, info/files and
-the payload), in either format. Lockfiles follow conda-lock's explicit format.
-"""
+from lockstep_testing.conda_packages import (
+    NOARCH_SITE,
+    PYTHON_SITE,
+    DistSpec,
+    PackageSpec,
+    build_mixed_channel,
+    build_package,
+    explicit_lockfile_text,
+    md5_of,
+    write_explicit_lockfile,
+)
 
-from __future__ import annotations
-
-import hashlib
-import json
-import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from conda_package_handling import api as cph
-
-PYTHON_SITE = "lib/python3.12/site-packages"
-NOARCH_SITE = "site-packages"
-
-
-@dataclass(frozen=True)
-class DistSpec:
-    """A Python distribution inside a conda package."""
-
-    name: str
-    version: str
-    kind: str = "dist-info"  # or "egg-info-dir", "egg-info-file"
-
-
-@dataclass(frozen=True)
-class PackageSpec:
-    """What a test package is: its conda identity, the dists it installs, its payload size."""
-
-    name: str
-    version: str
-    build: str = "h0_0"
-    subdir: str = "linux-64"
-    dists: Sequence[DistSpec] = field(default_factory=tuple)
-    noarch: bool = False
-    payload_bytes: int = 0
-    extension: str = ".conda"
-    # MatchSpecs of its dependencies (index.json `depends`), as a solver reports them.
-    depends: Sequence[str] = field(default_factory=tuple)
-
-    @property
-    def filename(self) -> str:
-        return f"{self.name}-{self.version}-{self.build}{self.extension}"
-
-    @property
-    def site_packages(self) -> str:
-        return NOARCH_SITE if self.noarch else PYTHON_SITE
-
-
-def _dist_files(spec: PackageSpec, dist: DistSpec) -> dict[str, bytes]:
-    escaped = dist.name.replace("-", "_")
-    metadata = f"Metadata-Version: 2.1\nName: {dist.name}\nVersion: {dist.version}\n".encode()
-    site = spec.site_packages
-    if dist.kind == "dist-info":
-        base = f"{site}/{escaped}-{dist.version}.dist-info"
-        return {
-            f"{base}/METADATA": metadata,
-            f"{base}/INSTALLER": b"conda\n",
-            f"{base}/RECORD": b"",
-        }
-    if dist.kind == "egg-info-dir":
-        return {f"{site}/{escaped}-{dist.version}-py3.12.egg-info/PKG-INFO": metadata}
-    return {f"{site}/{escaped}-{dist.version}-py3.12.egg-info": metadata}
-
-
-def build_package(spec: PackageSpec, out_dir: Path) -> Path:
-    """Build the package into out_dir (a channel subdir) and return its path."""
-    staging = out_dir / f".staging-{spec.filename}"
-    files: dict[str, bytes] = {}
-    for dist in spec.dists:
-        files.update(_dist_files(spec, dist))
-    if spec.payload_bytes:
-        # Incompressible, like real wheels and shared libraries.
-        files[f"lib/lib{spec.name}.so"] = os.urandom(spec.payload_bytes)
-    for relative, content in files.items():
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-    info = staging / "info"
-    info.mkdir(parents=True, exist_ok=True)
-    index = {
-        "name": spec.name,
-        "version": spec.version,
-        "build": spec.build,
-        "build_number": 0,
-        "subdir": "noarch" if spec.noarch else spec.subdir,
-        "depends": list(spec.depends),
-    }
-    if spec.noarch:
-        index["noarch"] = "python"
-    (info / "index.json").write_text(json.dumps(index))
-    paths = [
-        {
-            "_path": relative,
-            "path_type": "hardlink",
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "size_in_bytes": len(content),
-        }
-        for relative, content in sorted(files.items())
-    ]
-    (info / "paths.json").write_text(json.dumps({"paths": paths, "paths_version": 1}))
-    (info / "files").write_text("".join(f"{relative}\n" for relative in sorted(files)))
-    file_list = [
-        str(path.relative_to(staging)) for path in sorted(staging.rglob("*")) if path.is_file()
-    ]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # A fast zstd level: the payload is random anyway, and tests build many packages.
-    options = {"compression_level": 3} if spec.extension == ".conda" else {}
-    cph.create(str(staging), file_list, spec.filename, out_folder=str(out_dir), **options)
-    _remove_tree(staging)
-    return out_dir / spec.filename
-
-
-def _remove_tree(root: Path) -> None:
-    for path in sorted(root.rglob("*"), reverse=True):
-        if path.is_dir():
-            path.rmdir()
-        else:
-            path.unlink()
-    root.rmdir()
-
-
-def md5_of(path: Path) -> str:
-    return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
-
-
-def explicit_lockfile_text(
-    *, platform: str, input_hash: str, urls_and_md5s: Sequence[tuple[str, str]]
-) -> str:
-    """An explicit lockfile exactly as conda-lock 4 renders one."""
-    lines = [
-        "# Generated by conda-lock.",
-        f"# platform: {platform}",
-        f"# input_hash: {input_hash}",
-        "@EXPLICIT",
-        *(f"{url}#{md5}" for url, md5 in urls_and_md5s),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def write_explicit_lockfile(
-    path: Path, *, platform: str, input_hash: str, packages: Sequence[Path], base_url: str
-) -> Path:
-    """Write a lockfile listing `packages` (files under the served root) at base_url."""
-    entries = [(f"{base_url.rstrip('/')}/{package.name}", md5_of(package)) for package in packages]
-    path.write_text(
-        explicit_lockfile_text(platform=platform, input_hash=input_hash, urls_and_md5s=entries)
-    )
-    return path
-
-
-def build_mixed_channel(channel: Path, extension: str = ".conda") -> list[Path]:
-    """Real packages of every kind lockstep reads: a renamed dist (pytorch -> torch), a
-    noarch one, an egg-info directory, and a package with no Python distribution."""
-    specs = [
-        PackageSpec("pytorch", "2.5.1", dists=[DistSpec("torch", "2.5.1")], extension=extension),
-        PackageSpec(
-            "typing_extensions",
-            "4.12.2",
-            noarch=True,
-            dists=[DistSpec("typing_extensions", "4.12.2")],
-            extension=extension,
-        ),
-        PackageSpec(
-            "pyyaml",
-            "6.0.2",
-            dists=[DistSpec("PyYAML", "6.0.2", kind="egg-info-dir")],
-            extension=extension,
-        ),
-        PackageSpec("libzlib", "1.3.1", extension=extension),
-    ]
-    return [build_package(spec, channel / "linux-64") for spec in specs]
+__all__ = [
+    "NOARCH_SITE",
+    "PYTHON_SITE",
+    "DistSpec",
+    "PackageSpec",
+    "build_mixed_channel",
+    "build_package",
+    "explicit_lockfile_text",
+    "md5_of",
+    "write_explicit_lockfile",
+]

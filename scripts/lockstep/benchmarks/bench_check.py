@@ -24,11 +24,13 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO_ROOT))
+# What the benchmarks share with lockstep's tests (never tests/ itself, which `make init`
+# leaves out of a project).
+sys.path.insert(0, str(REPO_ROOT / "scripts" / "lockstep" / "testing"))
 
 from figures import print_figures  # noqa: E402  (beside this script)
 
-from tests.support.realworld_projects import locked_pair  # noqa: E402
+from lockstep_testing.realworld_projects import locked_pair  # noqa: E402
 
 RUNS = 10
 # A real poetry.lock's package tables, so that check reads a lockfile of a real size.

@@ -20,20 +20,22 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO_ROOT))
+# What the benchmarks share with lockstep's tests (never tests/ itself, which `make init`
+# leaves out of a project).
+sys.path.insert(0, str(REPO_ROOT / "scripts" / "lockstep" / "testing"))
 
 from figures import print_figures  # noqa: E402  (beside this script)
 
 from lockstep.lock.package_info import distributions_by_platform  # noqa: E402
 from lockstep.shared.explicit_lockfile import ExplicitLockfile, read_explicit_lockfile  # noqa: E402
 from lockstep.shared.model import PythonDistribution  # noqa: E402
-from tests.support.conda_packages import (  # noqa: E402
+from lockstep_testing.conda_packages import (  # noqa: E402
     DistSpec,
     PackageSpec,
     build_package,
     write_explicit_lockfile,
 )
-from tests.support.http_server import serving  # noqa: E402
+from lockstep_testing.http_server import serving  # noqa: E402
 
 Distributions = dict[str, list[PythonDistribution]]
 

@@ -48,6 +48,17 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _init(args: argparse.Namespace) -> int:
+    from lockstep.init.run import init_project
+
+    result = init_project(
+        project=args.project, name=args.name, keep_template_tests=args.keep_template_tests
+    )
+    for line in result.lines:
+        print(line)
+    return EXIT_OK
+
+
 def _pins(args: argparse.Namespace) -> int:
     from lockstep.lock.pins import pins_for_lockfiles
 
@@ -149,6 +160,20 @@ def _add_import(commands: Commands) -> None:
     import_.set_defaults(handler=_import)
 
 
+def _add_init(commands: Commands) -> None:
+    init = commands.add_parser(
+        "init", help="turn the template into your project NAME, all or nothing (once)"
+    )
+    init.add_argument("name", help="the project's name, e.g. my-project (package my_project)")
+    _project_option(init)
+    init.add_argument(
+        "--keep-template-tests",
+        action="store_true",
+        help="keep the template's own tests, benchmarks and their settings",
+    )
+    init.set_defaults(handler=_init)
+
+
 def _add_pins(commands: Commands) -> None:
     pins = commands.add_parser("pins", help="print the pins derived from conda lockfiles")
     pins.add_argument(
@@ -180,6 +205,7 @@ COMMANDS: dict[str, Callable[[Commands], None]] = {
     "lock": _add_lock,
     "check": _add_check,
     "import": _add_import,
+    "init": _add_init,
     "pins": _add_pins,
     "verify": _add_verify,
     "doctor": _add_doctor,

@@ -1,0 +1,1 @@
+"""`lockstep init`: turn the template into the user's project, all or nothing."""
