@@ -67,9 +67,10 @@ RUNTIME_IMAGE := $(IMAGE):$(TAG)
 CACHE_VOLUME ?= $(IMAGE)-lockstep-cache
 BUILD_ARGS := $(foreach setting,CONDA_MIRROR PYPI_MIRROR MICROMAMBA_IMAGE RUNTIME_BASE_IMAGE,\
   $(if $($(setting)),--build-arg $(setting)=$($(setting))))
-# A registry cache, several platforms or a chosen builder need buildx itself;
-# otherwise `docker build` with BuildKit (built into Docker 20.10-22, buildx on 23+).
-USE_BUILDX := $(strip $(CACHE_REF)$(PLATFORMS)$(BUILDER))
+# A registry cache, several platforms, a chosen builder or a reproducible build need
+# buildx itself; otherwise `docker build` with BuildKit (built into Docker 20.10-22,
+# buildx on 23+).
+USE_BUILDX := $(strip $(CACHE_REF)$(PLATFORMS)$(BUILDER)$(filter 1,$(REPRODUCIBLE)))
 comma := ,
 # build_with TARGET: the build command for one stage, with its own cache in CACHE_REF.
 cache_of = --cache-from type=registry$(comma)ref=$(CACHE_REF):$(1) \
@@ -82,7 +83,8 @@ build_with = $(if $(USE_BUILDX),$(DOCKER) buildx build $(if $(BUILDER),--builder
 LOAD := $(if $(USE_BUILDX),--load)
 # REPRODUCIBLE=1: BuildKit rewrites every file time in the layers to SOURCE_DATE_EPOCH
 # as it exports the image into the engine.
-REPRODUCIBLE_OUTPUT := --output type=docker$(comma)rewrite-timestamp=true
+# No provenance attestation: it records when the build ran.
+REPRODUCIBLE_OUTPUT := --output type=docker$(comma)rewrite-timestamp=true --provenance=false
 RUNTIME_OUTPUT := $(if $(PLATFORMS),--platform $(PLATFORMS),$(if $(filter 1,$(REPRODUCIBLE)),$(REPRODUCIBLE_OUTPUT),$(LOAD)))
 PUSHED_IMAGE := $(REGISTRY)/$(IMAGE):$(TAG)
 # The commit the image is built from, marked -dirty when the tree has changes, new
@@ -136,13 +138,15 @@ LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
 # REPRODUCIBLE=1 needs BuildKit 0.13+ (rewrite-timestamp); `docker buildx inspect` names the
 # builder's version ("BuildKit version: v0.13.2", or "Buildkit: v0.12.5" from older buildx).
 .PHONY: .reproducible
-.reproducible: .buildkit
+.reproducible: .docker
 ifeq ($(REPRODUCIBLE),1)
-	@version="$$($(DOCKER) buildx inspect $(BUILDER) 2>/dev/null | \
+	@version="$$({ $(DOCKER) buildx inspect $(BUILDER) 2>/dev/null || true; } | \
 	  awk '/^ *Build[Kk]it( version)?:/ {print $$NF; exit}')"; version="$${version#v}"; \
 	major="$${version%%.*}"; minor="$${version#*.}"; minor="$${minor%%.*}"; \
+	shown="$${version:-unknown: $(DOCKER) buildx inspect names none (is the buildx plugin installed?)}"; \
 	if ! { [ "$$major" -gt 0 ] || [ "$$minor" -ge 13 ]; } 2>/dev/null; then \
-	  echo "make: REPRODUCIBLE=1 needs BuildKit 0.13 or newer (Docker Engine 26+, or BUILDER= a buildx builder running moby/buildkit v0.13+); this builder's BuildKit is $${version:-unknown ('$(DOCKER) buildx inspect' names none)}" >&2; exit 1; fi
+	  echo "make: REPRODUCIBLE=1 needs BuildKit 0.13 or newer (Docker Engine 26+, or BUILDER= a buildx builder running moby/buildkit v0.13+); this builder's BuildKit is $$shown" >&2; exit 1; fi
+	@[ -n "$(BUILD_EPOCH)" ] || { echo "make: REPRODUCIBLE=1 needs the time to stamp the image with: set SOURCE_DATE_EPOCH=SECONDS (there is no git commit here to take it from)" >&2; exit 1; }
 endif
 
 # With GPU=1, the engine needs NVIDIA's runtime, or `--gpus` ends in Docker's own error.

@@ -29,9 +29,12 @@ if [ -n "${CONDA_MIRROR:-}" ]; then
   lockfile="$mirrored"
 fi
 
-"${MAMBA_EXE:-/bin/micromamba}" create --yes --prefix "$prefix" --file "$lockfile"
-# micromamba heads each entry of conda-meta/history with the time it ran: the one
-# build-time datum in the environment, so two builds of one lockfile would differ.
+# SOURCE_DATE_EPOCH makes the Python that compiles noarch packages write hash-based
+# .pyc files: they record no file time, which the reproducible export rewrites.
+SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-0}" \
+  "${MAMBA_EXE:-/bin/micromamba}" create --yes --prefix "$prefix" --file "$lockfile"
+# micromamba heads each entry of conda-meta/history with the time it ran: a
+# build-time datum, so two builds of one lockfile would differ.
 history="$prefix/conda-meta/history"
 if [ -f "$history" ]; then
   sed -i -E 's/^==> [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} <==$/==> 1970-01-01 00:00:00 <==/' "$history"

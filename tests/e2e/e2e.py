@@ -17,7 +17,7 @@ make call (so no image, tag or cache volume of yours is touched):
  2. `make build`: the lockfiles `conda-<platform>.lock` (every locked platform)
     and `poetry.lock` now exist and belong to you (uid and gid);
  3. `make env-check` exits 0 and says `lockstep: lockfiles are fresh`;
- 4. `make run`: the report names numpy as installed by conda, packaging by pip;
+ 4. `make run`: the report names numpy as installed by conda, packaging by uv;
  5. `make run CMD="python -c 'import numpy, envreport; print(numpy.__version__)'"`;
  6. `make run CMD="id -u"`: the runtime user is not root;
  7. `make shell` with a command on stdin: sys.prefix is the environment's;
@@ -25,19 +25,22 @@ make call (so no image, tag or cache volume of yours is touched):
     `command -v python` answers the environment's python;
  9. `make test-image`;
 10. `make doctor`: its table lists numpy, installed by conda;
-11. a comment appended to a module in src/, then `make build`: BuildKit's plain
+11. `make build REPRODUCIBLE=1` twice, every layer rebuilt (--no-cache), with one
+    SOURCE_DATE_EPOCH: both builds give the same runtime image ID. Skipped, with
+    the reason, where the builder's BuildKit is older than 0.13 (make refuses);
+12. a comment appended to a module in src/, then `make build`: BuildKit's plain
     output shows the environment layers (`_install_conda_env.sh`, the main and
     dev requirement installs) CACHED and the project's layers rebuilt;
-12. `"tabulate>=0.9"` added to `[project].dependencies`: `make env-check` fails
+13. `"tabulate>=0.9"` added to `[project].dependencies`: `make env-check` fails
     (lockstep check exit 1) naming poetry.lock;
-13. `make env-update`, `make build`, `make run CMD="python -c 'import tabulate'"`;
-14. `make shell` with `touch /project/created-in-shell` creates a file of yours,
+14. `make env-update`, `make build`, `make run CMD="python -c 'import tabulate'"`;
+15. `make shell` with `touch /project/created-in-shell` creates a file of yours,
     and every file in the copy belongs to you;
-15. `make clean` (always, also after a failure or Ctrl-C, unless --keep):
+16. `make clean` (always, also after a failure or Ctrl-C, unless --keep):
     afterwards `docker image inspect` fails for the three images.
 The image sizes are printed before the clean. Each step is one line with its
-time; the first failing step stops the run (after it only step 15 runs) and
-shows the last lines of its command's output. The last line is `N passed, M failed`.
+time; the first failing step stops the run (after it only step 16 runs) and
+shows the last lines of its command's output. The last line is `N passed, M failed, K skipped`.
 
 Settings (environment variables; `make test-e2e VAR=...` exports them too)
 --------------------------------------------------------------------------
@@ -49,7 +52,7 @@ to BUILD_FLAGS to read BuildKit's output. The project's files are never edited
 to apply a setting. E2E_TIMEOUT: seconds per make call (default 3600);
 E2E_PULL_TIMEOUT: seconds per base-image pull in the world check (default 600).
 
-Exit codes: 0 every step passed; 1 a step failed; 2 no world to run in (or a
+Exit codes: 0 every step passed or was skipped; 1 a step failed; 2 no world to run in (or a
 bad option); 130 interrupted.
 """
 
@@ -115,6 +118,10 @@ ADDED_DEPENDENCY = '"tabulate>=0.9"'
 ADDED_MODULE = "tabulate"
 SRC_EDIT = "\n# e2e: appended by the end-to-end suite; changes no dependency\n"
 SHELL_CREATED = "created-in-shell"
+# The start of make's one-line refusal where the builder cannot build reproducibly.
+REPRODUCIBLE_REFUSAL = "REPRODUCIBLE=1 needs BuildKit 0.13 or newer"
+# The reproducible builds' timestamp when the project has no commit to take it from.
+FALLBACK_SOURCE_DATE_EPOCH = "1700000000"
 
 # Steps of the Dockerfile, by what their RUN line contains: after an edit in
 # src/ the environment layers must come from the cache, the project's must rerun.
@@ -132,6 +139,10 @@ PROJECT_LAYERS = (
 )
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]")
+
+
+class StepSkipped(Exception):
+    """A step that cannot run in this world (one line saying why): neither passed nor failed."""
 
 
 class StepFailed(Exception):
@@ -271,8 +282,28 @@ class Session:
         }
 
     def make_argv(self, target: str, *assignments: str) -> list[str]:
-        variables = [f"{name}={value}" for name, value in self.make_variables().items()]
+        # An assignment of the step's replaces the session's value of that variable.
+        assigned = {assignment.split("=", 1)[0] for assignment in assignments}
+        variables = [
+            f"{name}={value}"
+            for name, value in self.make_variables().items()
+            if name not in assigned
+        ]
         return ["make", "--no-print-directory", target, *variables, *assignments]
+
+    def source_date_epoch(self) -> str:
+        """The project's last commit time (the copy has no .git), else a fixed time."""
+        try:
+            result = subprocess.run(
+                ["git", "-C", str(self.project), "log", "-1", "--format=%ct"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError:
+            return FALLBACK_SOURCE_DATE_EPOCH
+        stamp = result.stdout.strip()
+        return stamp if result.returncode == 0 and stamp.isdigit() else FALLBACK_SOURCE_DATE_EPOCH
 
     @property
     def env_prefix(self) -> str:
@@ -475,7 +506,7 @@ def step_env_check(session: Session) -> None:
 def step_run_default(session: Session) -> str:
     run = session.make("run", "CMD=")
     rows = table_rows(run.output, ("dependency", "version", "installer"))
-    expected = {"numpy": "conda", "packaging": "pip"}
+    expected = {"numpy": "conda", "packaging": "uv"}
     for name, installer in expected.items():
         row = rows.get(name)
         if row is None or len(row) < 2 or row[1] != installer:
@@ -485,7 +516,7 @@ def step_run_default(session: Session) -> str:
                 run.output,
             )
     session.state["numpy"] = rows["numpy"][0]
-    return f"numpy {rows['numpy'][0]} by conda, packaging {rows['packaging'][0]} by pip"
+    return f"numpy {rows['numpy'][0]} by conda, packaging {rows['packaging'][0]} by uv"
 
 
 def step_run_numpy(session: Session) -> str:
@@ -542,6 +573,40 @@ def step_doctor(session: Session) -> None:
         raise StepFailed(
             f"`make doctor` should list numpy with installer conda; it says: {found}", run.output
         )
+
+
+def step_reproducible(session: Session) -> str:
+    epoch = session.source_date_epoch()
+    build_flags = f"{session.make_variables()['BUILD_FLAGS']} --no-cache"
+    image_ids = []
+    for _ in range(2):
+        run = session.make(
+            "build",
+            "REPRODUCIBLE=1",
+            f"SOURCE_DATE_EPOCH={epoch}",
+            f"BUILD_FLAGS={build_flags}",
+            expect=None,
+        )
+        refusal = next(
+            (line for line in output_lines(run.output) if REPRODUCIBLE_REFUSAL in line), None
+        )
+        if run.returncode != 0 and refusal is not None:
+            raise StepSkipped(refusal.removeprefix("make: "))
+        if run.returncode != 0:
+            raise StepFailed(f"`make build REPRODUCIBLE=1` exited {run.returncode}", run.output)
+        inspected = session.docker_run(
+            "image", "inspect", "--format", "{{.Id}}", session.images["runtime"]
+        )
+        if inspected.returncode != 0:
+            raise StepFailed(f"no runtime image after the build: {one_line(inspected.stderr)}")
+        image_ids.append(inspected.stdout.strip())
+    first, second = image_ids
+    if first != second:
+        raise StepFailed(
+            f"two builds of one commit gave two runtime images: {first} and {second}"
+            f" (compare them: docker save both, diff the layers)"
+        )
+    return f"both {first[:19]}, SOURCE_DATE_EPOCH={epoch}"
 
 
 def step_source_edit(session: Session) -> str:
@@ -653,6 +718,7 @@ STEPS: tuple[Step, ...] = (
     Step("make shell in a terminal (pty): prompt and command -v python", step_shell_terminal),
     Step("make test-image", step_test_image),
     Step("make doctor", step_doctor),
+    Step("make build REPRODUCIBLE=1 twice, --no-cache: one runtime image ID", step_reproducible),
     Step("edit src/, make build: environment layers CACHED, project rebuilt", step_source_edit),
     Step(
         f"add {ADDED_DEPENDENCY} to [project].dependencies: make env-check names poetry.lock",
@@ -678,13 +744,17 @@ def list_steps(out: Callable[[str], None]) -> None:
         out(f"{_label(number)} {step.title}")
 
 
-def run_step(session: Session, number: int, step: Step) -> bool:
+def run_step(session: Session, number: int, step: Step) -> bool | None:
+    """True passed, False failed, None skipped (the reason printed)."""
     slug = re.sub(r"[^a-z0-9]+", "-", step.title.lower()).strip("-")[:40]
     session.log = session.logs / f"{number:02d}-{slug}.log"
     print(f"{_label(number)} {step.title} ... ", end="", flush=True)
     started = time.monotonic()
     try:
         note = step.run(session)
+    except StepSkipped as skipped:
+        print(f"skipped {time.monotonic() - started:.1f}s ({skipped})", flush=True)
+        return None
     except StepFailed as failure:
         print(f"FAILED {time.monotonic() - started:.1f}s")
         print(f"    {failure.reason}")
@@ -734,10 +804,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 class Tally:
     passed: int = 0
     failed: int = 0
+    skipped: int = 0
     interrupted: bool = False
 
-    def add(self, passed: bool) -> None:
-        if passed:
+    def add(self, passed: bool | None) -> None:
+        if passed is None:
+            self.skipped += 1
+        elif passed:
             self.passed += 1
         else:
             self.failed += 1
@@ -806,7 +879,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\ninterrupted", flush=True)
     finally:
         finish(session, tally, keep=args.keep)
-    print(f"{tally.passed} passed, {tally.failed} failed", flush=True)
+    print(f"{tally.passed} passed, {tally.failed} failed, {tally.skipped} skipped", flush=True)
     return tally.exit_code
 
 

@@ -7,7 +7,9 @@ the messages it prints are the real client's.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -260,3 +262,121 @@ def test_pin_base_images_without_an_answer_changes_nothing(project: Path, tmp_pa
     (line,) = guard_lines(result.stderr)
     assert line.startswith("make: no digest for mambaorg/micromamba:2.5.0-debian12-slim")
     assert (project / "Dockerfile").read_text() == (REPO_ROOT / "Dockerfile").read_text()
+
+
+RECORDED = REPO_ROOT / "tests" / "data" / "recorded"
+INSPECT_STANDIN = STANDIN.replace(
+    '  "buildx version") {buildx} ;;',
+    '  "buildx version") {buildx} ;;\n  "buildx inspect") {inspect} ;;',
+)
+NO_INSPECT = "echo \"docker: 'buildx' is not a docker command.\" >&2; exit 1"
+
+
+def inspect_docker(tmp_path: Path, inspect: str) -> tuple[Path, Path]:
+    """A docker client whose `buildx inspect` answers `inspect` (a shell command)."""
+    log = tmp_path / "docker-calls"
+    script = tmp_path / "docker"
+    script.write_text(
+        INSPECT_STANDIN.format(
+            log=log,
+            info=OK,
+            buildx=OK,
+            inspect=inspect,
+            client_version="28.2.2",
+            image_inspect=OK,
+            volume_inspect=OK,
+        )
+    )
+    script.chmod(0o755)
+    return script, log
+
+
+def recorded_inspect(version: str) -> str:
+    return f'cat "{RECORDED / f"buildx-inspect-buildkit-{version}.txt"}"'
+
+
+def build_call(log: Path, target: str) -> str:
+    (call,) = [c for c in calls(log) if "build " in f"{c} " and f"--target {target} " in c]
+    return call
+
+
+def test_reproducible_build_stamps_and_rewrites_only_the_runtime(
+    project: Path, tmp_path: Path
+) -> None:
+    """BuildKit 0.13.2 (recorded `buildx inspect`): the runtime is exported with every file
+    time rewritten, no provenance, SOURCE_DATE_EPOCH passed; the dev image is loaded as ever."""
+    docker, log = inspect_docker(tmp_path, recorded_inspect("0.13.2"))
+
+    result = make(
+        "build", f"DOCKER={docker}", "REPRODUCIBLE=1", "SOURCE_DATE_EPOCH=1700000000", cwd=project
+    )
+
+    assert result.returncode == 0, result.stderr
+    runtime = build_call(log, "runtime")
+    assert runtime.startswith("buildx build ")
+    assert "--output type=docker,rewrite-timestamp=true --provenance=false " in runtime
+    assert "--build-arg SOURCE_DATE_EPOCH=1700000000" in runtime
+    assert "--load" not in runtime
+    dev = build_call(log, "dev")
+    assert "--load" in dev
+    assert "rewrite-timestamp" not in dev
+
+
+@pytest.mark.parametrize(
+    ("inspect", "named"),
+    [
+        (recorded_inspect("0.10.3"), "this builder's BuildKit is 0.10.3"),
+        (NO_INSPECT, "this builder's BuildKit is unknown"),
+    ],
+)
+def test_reproducible_build_refuses_an_older_buildkit_before_any_build(
+    project: Path, tmp_path: Path, inspect: str, named: str
+) -> None:
+    """BuildKit before 0.13 cannot rewrite layer times: one line saying what can, no build."""
+    docker, log = inspect_docker(tmp_path, inspect)
+
+    result = make(
+        "build", f"DOCKER={docker}", "REPRODUCIBLE=1", "SOURCE_DATE_EPOCH=1700000000", cwd=project
+    )
+
+    assert result.returncode != 0
+    (line,) = guard_lines(result.stderr)
+    assert line.startswith("make: REPRODUCIBLE=1 needs BuildKit 0.13 or newer (Docker Engine 26+")
+    assert named in line
+    assert not any("build " in f"{call} " and "--target" in call for call in calls(log))
+
+
+def test_reproducible_build_without_a_commit_asks_for_the_time(
+    project: Path, tmp_path: Path
+) -> None:
+    """No git commit to take the time from and no SOURCE_DATE_EPOCH: refused in one line."""
+    docker, log = inspect_docker(tmp_path, recorded_inspect("0.13.2"))
+
+    result = make("build", f"DOCKER={docker}", "REPRODUCIBLE=1", cwd=project)
+
+    assert result.returncode != 0
+    (line,) = guard_lines(result.stderr)
+    assert "set SOURCE_DATE_EPOCH=SECONDS" in line
+    assert not any("--target" in call for call in calls(log))
+
+
+def test_the_runtime_image_is_stamped_with_the_commits_time(project: Path, tmp_path: Path) -> None:
+    """In a git work tree the runtime build gets the last commit's time as git reports it."""
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    stamp = "1712345678"
+    env = {"GIT_COMMITTER_DATE": f"@{stamp} +0000", "GIT_AUTHOR_DATE": f"@{stamp} +0000"}
+    for argv in (
+        ["init", "--quiet"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "x"],
+    ):
+        subprocess.run([git, *argv], cwd=project, check=True, env={**os.environ, **env})
+    docker, log = standin_docker(tmp_path)
+
+    result = make("build", f"DOCKER={docker}", cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    assert f"--build-arg SOURCE_DATE_EPOCH={stamp}" in build_call(log, "runtime")
+    assert "SOURCE_DATE_EPOCH" not in build_call(log, "dev")

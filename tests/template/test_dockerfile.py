@@ -60,7 +60,7 @@ def test_lockstep_on_pythonpath_is_the_package_alone() -> None:
 
 
 def test_every_tool_is_installed_from_its_pin_file() -> None:
-    """Each pip install of the tools stage is pinned by constraints.txt or poetry.txt, and
+    """Each pip install of the tools stage is pinned by constraints.txt, poetry.txt or uv.txt, and
     lockstep's build backend too: it is installed from constraints.txt before lockstep is
     built without build isolation (which would fetch the newest setuptools)."""
     (run,) = [value for value in values("tools", "RUN") if "/opt/lockstep" in value]
@@ -68,7 +68,7 @@ def test_every_tool_is_installed_from_its_pin_file() -> None:
     assert installs
     for install in installs:
         assert re.search(
-            r"--(constraint|requirement) /tmp/lockstep-src/(constraints|poetry)\.txt", install
+            r"--(constraint|requirement) /tmp/lockstep-src/(constraints|poetry|uv)\.txt", install
         ), install
     (build,) = [install for install in installs if install.endswith(" /tmp/lockstep-src")]
     assert "--no-build-isolation" in build
@@ -139,14 +139,16 @@ def test_package_caches_are_cache_mounts() -> None:
 
 
 def test_cache_mounts_are_where_the_tools_cache() -> None:
-    """In env and dev, cache mounts sit where XDG_CACHE_HOME and CONDA_PKGS_DIRS point."""
+    """In env and dev, cache mounts sit where XDG_CACHE_HOME, CONDA_PKGS_DIRS and
+    UV_CACHE_DIR point."""
     tools_env = " ".join(i["value"] for i in stages()["tools"] if i["instruction"] == "ENV")
     assert "XDG_CACHE_HOME=/cache" in tools_env
     assert "CONDA_PKGS_DIRS=/cache/conda-pkgs" in tools_env
+    assert "UV_CACHE_DIR=/cache/uv" in tools_env
     for name in ("deps", "env", "dev"):
         for instruction in stages()[name]:
             targets = re.findall(r"--mount=type=cache,target=([^, ]+)", instruction["value"])
-            assert set(targets) <= {"/cache/pip", "/cache/conda-pkgs"}, instruction["value"]
+            assert set(targets) <= {"/cache/uv", "/cache/conda-pkgs"}, instruction["value"]
 
 
 def test_runtime_is_slim_non_root_and_has_no_conda_tooling() -> None:

@@ -106,7 +106,7 @@ def test_a_distribution_conda_installed_is_left_alone(tmp_path: Path, prefix: Pa
 def test_a_missing_distribution_is_installed_hash_checked_and_compiled_without_times(
     tmp_path: Path, prefix: Path
 ) -> None:
-    """six comes from the index, marked as uv's, with hash-based .pyc files: no file time in them."""
+    """six comes from the index, marked as uv's, with hash-based .pyc files (no file time)."""
     result = install_requirements(tmp_path, SIX_REQUIREMENT, prefix)
 
     assert result.returncode == 0, result.stderr
@@ -167,31 +167,31 @@ def tree_digests(root: Path) -> dict[str, str]:
     }
 
 
-def test_the_project_layer_is_the_same_for_two_builds(
-    tmp_path: Path, venv_template: Path
-) -> None:
+def test_the_project_layer_is_the_same_for_two_builds(tmp_path: Path, venv_template: Path) -> None:
     """Two wheels built apart (other times, other files) install to byte-identical layers:
     uv's uv_cache.json (when it unpacked the wheel) is gone, RECORD does not list it, and
     uv's .lock is not merged into the environment."""
     layers = []
     for name in ("first", "second"):
         wheel_dir = build_project_wheel(tmp_path, name)
-        prefix = tmp_path / f"env-{name}"
+        # Each build sees the same paths, as in the image (/wheels, /opt/env, /opt/project):
+        # a .pyc names its source's path, an entry-point script its python's.
+        prefix, fixed, layer = tmp_path / "env", tmp_path / "wheels" / "wheel", tmp_path / "layer"
         shutil.copytree(venv_template, prefix, symlinks=True)
-        # The wheels stage's path is /wheels in every build; here each build has its own.
-        fixed = tmp_path / "wheels" / "wheel"
-        shutil.rmtree(fixed.parent, ignore_errors=True)
         shutil.copytree(wheel_dir, fixed)
-        layer = tmp_path / f"layer-{name}"
         install_project(tmp_path, fixed, prefix, layer)
-        layers.append(layer)
+        leftover_lock = (prefix / ".lock").exists()
+        kept = layer.rename(tmp_path / f"layer-{name}")
+        shutil.rmtree(prefix)
+        shutil.rmtree(fixed.parent)
+        layers.append(kept)
 
     first, second = (tree_digests(layer) for layer in layers)
     assert first == second
     assert not any(name.endswith("uv_cache.json") or name == ".lock" for name in first)
     (record,) = (name for name in first if name.endswith(".dist-info/RECORD"))
     assert "uv_cache.json" not in (layers[0] / record).read_text()
-    assert not (tmp_path / "env-first" / ".lock").exists() or not (layers[0] / ".lock").exists()
+    assert not leftover_lock
 
 
 def test_micromambas_history_times_are_fixed(tmp_path: Path) -> None:
