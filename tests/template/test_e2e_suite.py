@@ -729,3 +729,63 @@ def test_the_needles_name_the_dockerfiles_steps() -> None:
 
     for _, needle in (*e2e.ENVIRONMENT_LAYERS, *e2e.PROJECT_LAYERS):
         assert " ".join(needle.split()) in dockerfile
+
+
+REPRO_MAKE = """#!/bin/sh
+echo "$*" >> "{log}"
+{answer}
+"""
+# A docker whose `image inspect` answers the next ID of the list, one per call.
+IDS_DOCKER = """#!/bin/sh
+count=$(cat "{counter}" 2>/dev/null || echo 0); echo $((count + 1)) > "{counter}"
+case "$count" in 0) echo "{first}" ;; *) echo "{second}" ;; esac
+"""
+REFUSAL_LINE = (
+    "make: REPRODUCIBLE=1 needs BuildKit 0.13 or newer (Docker Engine 26+, or BUILDER= a buildx"
+    " builder running moby/buildkit v0.13+); this builder's BuildKit is 0.8.2"
+)
+
+
+def reproducible_session(tmp_path: Path, make_answer: str, first: str, second: str) -> e2e.Session:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "make").write_text(
+        REPRO_MAKE.format(log=tmp_path / "make-calls", answer=make_answer)
+    )
+    (bin_dir / "docker").write_text(
+        IDS_DOCKER.format(counter=tmp_path / "count", first=first, second=second)
+    )
+    for script in bin_dir.iterdir():
+        script.chmod(0o755)
+    session = e2e.Session(
+        project=tmp_path,
+        scratch=tmp_path / "scratch",
+        environ={"PATH": f"{bin_dir}:/usr/bin:/bin", "DOCKER": str(bin_dir / "docker")},
+    )
+    session.copy.mkdir(parents=True)
+    return session
+
+
+def test_the_reproducible_step_is_skipped_with_makes_refusal(tmp_path: Path) -> None:
+    """Where make refuses REPRODUCIBLE=1 (the builder's BuildKit), the step says why, skipped."""
+    session = reproducible_session(tmp_path, f'echo "{REFUSAL_LINE}" >&2; exit 2', "a", "a")
+
+    with pytest.raises(e2e.StepSkipped, match=re.escape("this builder's BuildKit is 0.8.2")):
+        e2e.step_reproducible(session)
+
+
+def test_the_reproducible_step_builds_twice_without_cache_and_compares(tmp_path: Path) -> None:
+    """Two builds, --no-cache and one SOURCE_DATE_EPOCH each; one ID passes, two fail."""
+    same = reproducible_session(tmp_path / "same", "exit 0", "sha256:aaa", "sha256:aaa")
+    assert "sha256:aaa" in e2e.step_reproducible(same)
+    calls = (tmp_path / "same" / "make-calls").read_text().splitlines()
+    assert len(calls) == 2
+    for call in calls:
+        assert " REPRODUCIBLE=1 " in f" {call} "
+        assert "BUILD_FLAGS=--progress=plain --no-cache" in call
+        assert re.search(r"SOURCE_DATE_EPOCH=\d+", call)
+        assert call.count("BUILD_FLAGS=") == 1
+
+    other = reproducible_session(tmp_path / "other", "exit 0", "sha256:aaa", "sha256:bbb")
+    with pytest.raises(e2e.StepFailed, match="two runtime images: sha256:aaa and sha256:bbb"):
+        e2e.step_reproducible(other)
