@@ -1,4 +1,4 @@
-"""`lockstep verify PREFIX`: did pip leave everything conda installed as conda installed it?"""
+"""`lockstep verify PREFIX`: did the PyPI installs leave everything conda installed intact?"""
 
 from __future__ import annotations
 
