@@ -36,12 +36,16 @@ CHECKED_HASH_PYC = 0b11
 
 
 def script_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """PATH with the pinned uv first, a cache of the test's own, no SOURCE_DATE_EPOCH."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SOURCE_DATE_EPOCH", "VIRTUAL_ENV", "CONDA_PREFIX"}
+    """PATH with the pinned uv first, a cache of the test's own, no SOURCE_DATE_EPOCH, and
+    bytecode written beside the sources as in the image (`make test` sets a pycache prefix)."""
+    unset = {
+        "SOURCE_DATE_EPOCH",
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "PYTHONPYCACHEPREFIX",
+        "PYTHONDONTWRITEBYTECODE",
     }
+    environment = {key: value for key, value in os.environ.items() if key not in unset}
     environment["PATH"] = f"{TOOLS_BIN}:/usr/bin:/bin"
     environment["UV_CACHE_DIR"] = str(tmp_path / "uv-cache")
     environment["UV_PYTHON_DOWNLOADS"] = "never"
