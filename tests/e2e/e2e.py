@@ -109,7 +109,7 @@ DEFAULT_TIMEOUT_SECONDS = 3600.0
 PTY_PROMPT_WAIT_SECONDS = 120.0
 DEFAULT_ENV_PREFIX = "/opt/env"
 # lockstep's default when environment.yml lists no `platforms:`.
-DEFAULT_LOCK_PLATFORMS = ("linux-64", "linux-aarch64")
+DEFAULT_CONDA_PLATFORMS = ("linux-64", "linux-aarch64")
 TAIL_LINES = 25
 ADDED_DEPENDENCY = '"tabulate>=0.9"'
 ADDED_MODULE = "tabulate"
@@ -292,7 +292,7 @@ class Session:
         listed = (
             yaml_platforms(environment.read_text(encoding="utf-8")) if environment.exists() else []
         )
-        return listed or list(DEFAULT_LOCK_PLATFORMS)
+        return listed or list(DEFAULT_CONDA_PLATFORMS)
 
     # ---------------------------------------------------------------- commands
     def _record(self, run: Run) -> None:

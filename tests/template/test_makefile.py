@@ -454,3 +454,25 @@ def test_gpu_1_needs_nvidias_runtime(project: Path) -> None:
     """GPU=1 first asks the engine for the NVIDIA runtime."""
     assert any("nvidia" in line for line in dry_run(project, "run", "GPU=1"))
     assert not any("nvidia" in line for line in dry_run(project, "run"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "target", "expected"),
+    [
+        ("LOCK_PLATFORMS=linux-64", "CONDA_PLATFORMS", "env-check", "LOCKSTEP_PLATFORMS=linux-64"),
+        ("PLATFORMS=linux/arm64", "DOCKER_PLATFORMS", "build", "--platform linux/arm64 --target"),
+    ],
+)
+def test_the_old_platform_settings_still_work_with_a_warning(
+    project: Path, old: str, new: str, target: str, expected: str
+) -> None:
+    """LOCK_PLATFORMS and PLATFORMS, renamed, are still read for one release, said so."""
+    (project / "conda-linux-64.lock").write_text("x")
+    (project / "poetry.lock").write_text("y")
+
+    result = make("-n", target, old, cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+    (warning,) = [line for line in result.stderr.splitlines() if "deprecated" in line]
+    assert f"{old.partition('=')[0]} is deprecated: set {new} (" in warning
