@@ -71,6 +71,23 @@ def code_spans(doc: Path) -> Iterator[Span]:
                 yield Span(doc, line, child.content.strip())
 
 
+def shell_commands(doc: Path) -> Iterator[Span]:
+    """The `make ...` and `lockstep ...` lines of a Markdown file's bash code blocks."""
+    for token in MarkdownIt("commonmark").parse(doc.read_text(encoding="utf-8")):
+        if token.type != "fence" or token.info.strip() not in ("bash", "sh", "console"):
+            continue
+        start = token.map[0] + 2 if token.map else 0
+        for offset, line in enumerate(token.content.replace("\\\n", " ").splitlines()):
+            command: list[str] = []
+            for word in [*shlex.split(line, comments=True), ";"]:
+                if word not in ("&&", "||", "|", ";"):
+                    command.append(word)
+                    continue
+                if command[:1] in (["make"], ["lockstep"]):
+                    yield Span(doc, start + offset, shlex.join(command))
+                command = []
+
+
 def links(doc: Path) -> Iterator[Span]:
     """The relative link targets of a Markdown file."""
     for token in MarkdownIt("commonmark").enable("table").parse(doc.read_text(encoding="utf-8")):
@@ -150,6 +167,9 @@ def problems_in(paths: list[Path]) -> list[str]:
             found += make_problems(span, targets, known)
             found += lockstep_problems(span, commands)
             found += name_problems(span, known, product)
+        for span in shell_commands(doc):
+            found += make_problems(span, targets, known)
+            found += lockstep_problems(span, commands)
     return found
 
 
@@ -179,6 +199,7 @@ def test_the_docs_links_reach_files() -> None:
         ("`make build NO_SUCH_SETTING=1`", "no Makefile setting NO_SUCH_SETTING"),
         ("`NO_SUCH_SETTING`", "NO_SUCH_SETTING is neither a Makefile setting"),
         ("`lockstep no-such-command --project .`", "no lockstep subcommand no-such-command"),
+        ("\n\n```bash\nmake no-such-target   # a comment\n```\n", "no make target no-such"),
     ],
 )
 def test_a_doc_naming_what_does_not_exist_fails(tmp_path: Path, span: str, named: str) -> None:
