@@ -150,13 +150,14 @@ ARG APP_UID=10001
 # mean "change the password at next login") keeps this layer the same every day.
 RUN SOURCE_DATE_EPOCH=86400 useradd --uid "${APP_UID}" --create-home --shell /bin/bash app
 # Same path as in deps: conda environments are not relocatable. The environment
-# layer changes only with the lockfiles; the project's layer is a few files.
+# layer changes only with the lockfiles.
 COPY --from=deps ${ENV_PREFIX} ${ENV_PREFIX}
-COPY --from=env /opt/project/ ${ENV_PREFIX}/
 COPY --from=deps /usr/local/bin/_activate_env.sh /usr/local/bin/
 COPY --chmod=755 docker/_env_entrypoint.sh /usr/local/bin/
 COPY docker/_bashrc.sh /etc/bash.bashrc.d/env.sh
 RUN echo '. /etc/bash.bashrc.d/env.sh' >> /etc/bash.bashrc
+# The project's files (a few), the last layer: a source edit rebuilds this one only.
+COPY --from=env /opt/project/ ${ENV_PREFIX}/
 USER ${APP_UID}
 WORKDIR /home/app
 ENTRYPOINT ["/usr/local/bin/_env_entrypoint.sh"]

@@ -9,17 +9,33 @@ MAKEFLAGS += --no-builtin-rules
 
 .PHONY: help
 help: ## Show this menu
-	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET [NAME=value ...]\n\nTargets:\n"} \
-	  /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -v sections='$(subst ','\'',$(MENU_SECTIONS))' 'BEGIN {FS = ":.*## "} \
+	  /^[a-zA-Z0-9_-]+:.*## / {about[$$1] = $$2; order[++count] = $$1} \
+	  END {printf "Usage: make TARGET [NAME=value ...]\n"; \
+	    for (s = split(sections, section, ";"); i < s; ) { \
+	      split(section[++i], part, ":"); sub(/^ +/, "", part[1]); printf "\n%s:\n", part[1]; \
+	      for (n = split(part[2], names, " "); j < n; ) { name = names[++j]; \
+	        if (name in about) {printf "  %-18s %s\n", name, about[name]; shown[name] = 1} } j = 0 } \
+	    for (k = 1; k <= count; k++) if (!(order[k] in shown)) other = other sprintf("  %-18s %s\n", order[k], about[order[k]]); \
+	    if (other != "") printf "\nOther:\n%s", other}' $(MAKEFILE_LIST)
 	@awk 'BEGIN {printf "\nSettings (default in brackets):\n"} \
 	  /^#: / {about = substr($$0, 4); next} \
 	  /^[A-Z0-9_]+ \?=/ {name = $$1; value = $$0; sub(/^[A-Z0-9_]+ \?= ?/, "", value); \
 	    printf "  %-18s %s [%s]\n", name, about, value} {about = ""}' $(MAKEFILE_LIST)
+# The menu's sections, `Title:target ...` separated by `;`; a target in none is
+# listed under "Other", so a new one is never missing from the menu.
+MENU_SECTIONS := Daily work:build shell jupyter run test-image env-check doctor clean help;\
+  Locks:env-update env-upgrade env-bootstrap env-import lockfile-digests;\
+  Images:push pin-base-images;\
+  This template's own checks:test bench test-e2e tools-pins clean-venvs;\
+  Starting a project:init
 
-# ---------------------------------------------------------------- the image
-# Docker targets: each is one docker call (plus the tools image it needs).
-# Settings users override: `make TARGET NAME=value`. Each `#:` line is the
-# description `make help` prints beside the setting and its default.
+# ---------------------------------------------------------------- settings
+# What users set: `make TARGET NAME=value`, or exported. Each `#:` line is the
+# description `make help` prints beside the setting and its default. Everything
+# below the settings is plumbing.
+
+# the images
 #: image names: IMAGE:TAG, IMAGE-dev:TAG, IMAGE-tools:TAG
 IMAGE ?= envreport
 #: the tag of all three images
@@ -32,26 +48,34 @@ BUILD_FLAGS ?=
 RUN_FLAGS ?=
 #: the command of `make run` (empty: the image's python -m envreport)
 CMD ?=
+#: 1 gives shell, run, test-image and jupyter every GPU of the host (--gpus all)
+GPU ?=
+#: the host port of `make jupyter` (bound to 127.0.0.1 only)
+PORT ?= 8888
+#: the Docker volume caching lockstep's and Poetry's downloads
+CACHE_VOLUME ?= $(IMAGE)-lockstep-cache
+
+# mirrors and base images
 #: a conda mirror replacing https://conda.anaconda.org (channel names and locked URLs)
 CONDA_MIRROR ?=
-#: a PEP 503 index replacing PyPI for pip and Poetry
+#: a PEP 503 index replacing PyPI for uv, pip and Poetry
 PYPI_MIRROR ?=
 #: the tools' base image (empty: the Dockerfile's mambaorg/micromamba:2.5.0-debian12-slim)
 MICROMAMBA_IMAGE ?=
 #: the runtime's base image (empty: the Dockerfile's debian:12-slim)
 RUNTIME_BASE_IMAGE ?=
+
+# locks
 #: conda platforms to lock and check instead of environment.yml's (comma-separated)
-LOCK_PLATFORMS ?=
+CONDA_PLATFORMS ?=
 #: env-import's other input, a file inside the project: an environment.yml or a requirements file
 FROM ?=
-#: 1 gives shell, run, test-image and jupyter every GPU of the host (--gpus all)
-GPU ?=
-#: the host port of `make jupyter` (bound to 127.0.0.1 only)
-PORT ?= 8888
+
+# publishing and builders (buildx)
 #: the registry `make push` publishes the runtime image to, as REGISTRY/IMAGE:TAG
 REGISTRY ?=
 #: Docker platforms of the runtime image (buildx), e.g. linux/amd64,linux/arm64
-PLATFORMS ?=
+DOCKER_PLATFORMS ?=
 #: a registry image holding BuildKit's layer cache for every builder (buildx)
 CACHE_REF ?=
 #: the buildx builder to build with, e.g. a remote or Kubernetes one (buildx)
@@ -60,17 +84,45 @@ BUILDER ?=
 REPRODUCIBLE ?=
 #: the runtime image's timestamps, seconds since 1970 (empty: the last commit's time)
 SOURCE_DATE_EPOCH ?=
+
+# this template's own checks (on the host)
+#: the host Python of `make test`, `make bench`, `make test-e2e` (3.10+)
+PYTHON ?= python3
+#: extra pytest arguments for `make test`, e.g. -k freshness
+PYTEST_ARGS ?=
+#: pytest workers of `make test` (pytest-xdist; 0 runs in one process)
+PYTEST_WORKERS ?= 4
+#: options of `make test-e2e`, e.g. --keep
+E2E_FLAGS ?=
+
+# starting a project
+#: the project name of `make init`, e.g. my-project (package my_project)
+NAME ?=
+#: 1 makes `make init` keep the template's own tests, benchmarks and their settings
+KEEP_TEMPLATE_TESTS ?=
+
+# The old names, read for one release: LOCK_PLATFORMS and PLATFORMS said less about
+# which platforms they meant (conda subdirs, Docker platforms).
+ifneq ($(LOCK_PLATFORMS),)
+$(warning LOCK_PLATFORMS is deprecated: set CONDA_PLATFORMS (conda platforms, e.g. linux-64))
+CONDA_PLATFORMS := $(or $(CONDA_PLATFORMS),$(LOCK_PLATFORMS))
+endif
+ifneq ($(PLATFORMS),)
+$(warning PLATFORMS is deprecated: set DOCKER_PLATFORMS (Docker platforms, e.g. linux/arm64))
+DOCKER_PLATFORMS := $(or $(DOCKER_PLATFORMS),$(PLATFORMS))
+endif
+
+# ---------------------------------------------------------------- the image
+# Docker targets: each is one docker call (plus the tools image it needs).
 TOOLS_IMAGE := $(IMAGE)-tools:$(TAG)
 DEV_IMAGE := $(IMAGE)-dev:$(TAG)
 RUNTIME_IMAGE := $(IMAGE):$(TAG)
-#: the Docker volume caching lockstep's and Poetry's downloads
-CACHE_VOLUME ?= $(IMAGE)-lockstep-cache
 BUILD_ARGS := $(foreach setting,CONDA_MIRROR PYPI_MIRROR MICROMAMBA_IMAGE RUNTIME_BASE_IMAGE,\
   $(if $($(setting)),--build-arg $(setting)=$($(setting))))
 # A registry cache, several platforms, a chosen builder or a reproducible build need
 # buildx itself; otherwise `docker build` with BuildKit (built into Docker 20.10-22,
 # buildx on 23+).
-USE_BUILDX := $(strip $(CACHE_REF)$(PLATFORMS)$(BUILDER)$(filter 1,$(REPRODUCIBLE)))
+USE_BUILDX := $(strip $(CACHE_REF)$(DOCKER_PLATFORMS)$(BUILDER)$(filter 1,$(REPRODUCIBLE)))
 comma := ,
 # build_with TARGET: the build command for one stage, with its own cache in CACHE_REF.
 cache_of = --cache-from type=registry$(comma)ref=$(CACHE_REF):$(1) \
@@ -85,7 +137,7 @@ LOAD := $(if $(USE_BUILDX),--load)
 # as it exports the image into the engine.
 # No provenance attestation: it records when the build ran.
 REPRODUCIBLE_OUTPUT := --output type=docker$(comma)rewrite-timestamp=true --provenance=false
-RUNTIME_OUTPUT := $(if $(PLATFORMS),--platform $(PLATFORMS),$(if $(filter 1,$(REPRODUCIBLE)),$(REPRODUCIBLE_OUTPUT),$(LOAD)))
+RUNTIME_OUTPUT := $(if $(DOCKER_PLATFORMS),--platform $(DOCKER_PLATFORMS),$(if $(filter 1,$(REPRODUCIBLE)),$(REPRODUCIBLE_OUTPUT),$(LOAD)))
 PUSHED_IMAGE := $(REGISTRY)/$(IMAGE):$(TAG)
 # The commit the image is built from, marked -dirty when the tree has changes, new
 # files included (`git describe --dirty` sees only changes to tracked ones).
@@ -106,7 +158,7 @@ DOCKER_RUN = $(DOCKER) run --rm $(RUN_FLAGS)
 # What GPU=1 adds to the containers that run the project's code.
 GPU_FLAGS := $(if $(filter 1,$(GPU)),--gpus all)
 LOCKSTEP_RUN = $(DOCKER_RUN) $(TTY_FLAGS) $(AS_HOST_USER) \
-  $(if $(LOCK_PLATFORMS),--env LOCKSTEP_PLATFORMS=$(LOCK_PLATFORMS)) \
+  $(if $(CONDA_PLATFORMS),--env LOCKSTEP_PLATFORMS=$(CONDA_PLATFORMS)) \
   --volume "$(CURDIR):/project" --volume "$(CACHE_VOLUME):/cache" $(TOOLS_IMAGE)
 # FROM relative to the project (the container sees only the project): empty when it is outside.
 IMPORT_FROM = $(patsubst $(CURDIR)/%,%,$(filter $(CURDIR)/%,$(abspath $(FROM))))
@@ -124,15 +176,13 @@ LOCKFILES_PRESENT := $(and $(wildcard conda-*.lock),$(wildcard poetry.lock))
 	  esac; exit 1; }
 
 # Docker 23+ builds with BuildKit only through the buildx plugin; older clients have it
-# built in, unless a buildx feature is asked for (CACHE_REF, PLATFORMS, BUILDER).
+# built in, unless a buildx feature is asked for (CACHE_REF, DOCKER_PLATFORMS, BUILDER).
 .PHONY: .buildkit
 .buildkit: .docker
 	@if ! $(DOCKER) buildx version >/dev/null 2>&1; then \
-	  if [ -n "$(USE_BUILDX)" ]; then \
-	    echo "make: CACHE_REF, PLATFORMS and BUILDER need Docker's buildx plugin: install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; fi; \
 	  major="$$($(DOCKER) version --format '{{.Client.Version}}' 2>/dev/null | cut -d. -f1)"; \
-	  if ! [ "$$major" -lt 23 ] 2>/dev/null; then \
-	    echo "make: Docker's buildx plugin (BuildKit) is missing: install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; fi; \
+	  if [ -n "$(USE_BUILDX)" ] || ! [ "$$major" -lt 23 ] 2>/dev/null; then \
+	    echo "make: Docker's buildx plugin (BuildKit) is missing$(if $(USE_BUILDX), (CACHE_REF$(comma) DOCKER_PLATFORMS and BUILDER need it)): install it (Debian/Ubuntu: docker-buildx or docker-buildx-plugin; Arch: docker-buildx; https://github.com/docker/buildx#installing) and retry" >&2; exit 1; fi; \
 	fi
 
 # REPRODUCIBLE=1 needs BuildKit 0.13+ (rewrite-timestamp); `docker buildx inspect` names the
@@ -173,7 +223,7 @@ timed = @echo "==> $(1)" >&2; started=$$(date +%s); $(2); \
 build: .reproducible .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
 	$(call timed,check the lockfiles,$(LOCKSTEP_RUN) lockstep check --project /project)
 	$(call timed,dev image $(DEV_IMAGE),$(call build_with,dev) $(LOAD) --target dev --tag $(DEV_IMAGE) .)
-	$(call timed,runtime image $(RUNTIME_IMAGE)$(if $(PLATFORMS), for $(PLATFORMS)),\
+	$(call timed,runtime image $(RUNTIME_IMAGE)$(if $(DOCKER_PLATFORMS), for $(DOCKER_PLATFORMS)),\
 	  $(call build_with,runtime) $(RUNTIME_OUTPUT) --target runtime --tag $(RUNTIME_IMAGE) $(RUNTIME_LABELS) .)
 
 # Before the build, which can take many minutes.
@@ -182,9 +232,9 @@ build: .reproducible .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## B
 	@[ -n "$(REGISTRY)" ] || { echo "make: set REGISTRY, e.g. make push REGISTRY=ghcr.io/acme" >&2; exit 1; }
 
 .PHONY: push
-push: .registry build ## Publish the runtime image as REGISTRY/IMAGE:TAG (every PLATFORMS, through buildx)
-ifneq ($(PLATFORMS),)
-	$(call build_with,runtime) --platform $(PLATFORMS) --push --target runtime \
+push: .registry build ## Publish the runtime image as REGISTRY/IMAGE:TAG (every DOCKER_PLATFORMS, through buildx)
+ifneq ($(DOCKER_PLATFORMS),)
+	$(call build_with,runtime) --platform $(DOCKER_PLATFORMS) --push --target runtime \
 	  --tag $(PUSHED_IMAGE) $(RUNTIME_LABELS) .
 else
 	$(DOCKER) tag $(RUNTIME_IMAGE) $(PUSHED_IMAGE)
@@ -285,8 +335,6 @@ test-e2e: ## End to end, for real: build, run, shell, relock in a copy of the pr
 # ---------------------------------------------------------------- host tests
 # `make test` needs Python 3.10+ and make only: it keeps two virtual
 # environments under .venvs/, rebuilt only when a pin file changes.
-#: the host Python of `make test`, `make bench`, `make test-e2e` (3.10+)
-PYTHON ?= python3
 VENVS := .venvs
 TEST_VENV := $(VENVS)/test
 POETRY_VENV := $(VENVS)/poetry
@@ -298,14 +346,8 @@ TEST_STAMP := $(TEST_VENV)/.installed
 EXAMPLE_STAMP := $(TEST_VENV)/.example-installed
 POETRY_STAMP := $(POETRY_VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
-#: options of `make test-e2e`, e.g. --keep
-E2E_FLAGS ?=
-#: extra pytest arguments for `make test`, e.g. -k freshness
-PYTEST_ARGS ?=
 # --dist loadscope: a module's tests run in one worker, so a costly module fixture (the
 # 69 real-world imports) runs once, not once for each worker given one of its tests.
-#: pytest workers of `make test` (pytest-xdist; 0 runs in one process)
-PYTEST_WORKERS ?= 4
 
 # The Dev Containers CLI reads .devcontainer/ in the tests; installed only where npm is.
 DEVCONTAINER_CLI_VERSION := 0.89.0
@@ -339,10 +381,6 @@ bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's me
 
 # Once, in a fresh copy of the template: runs on the host (no Docker needed), with the
 # test environment's lockstep.
-#: the project name of `make init`, e.g. my-project (package my_project)
-NAME ?=
-#: 1 makes `make init` keep the template's own tests, benchmarks and their settings
-KEEP_TEMPLATE_TESTS ?=
 
 .PHONY: init
 init: $(TEST_STAMP) ## Turn the template into your project NAME (once, all or nothing; docs/init.md)

@@ -1,34 +1,13 @@
 #!/usr/bin/env bash
 # Create the conda environment from the lockfile of the target architecture.
-# With CONDA_MIRROR set, the locked conda.anaconda.org URLs are fetched from the
-# mirror instead; the locked hashes still check every package.
+# lockstep picks it and, with CONDA_MIRROR set, rewrites its public channel
+# URLs to the mirror (the locked hashes still check every package): one platform
+# map and one mirror rewrite, lockstep's, for the image and the lock alike.
 # Usage: _install_conda_env.sh TARGETARCH LOCK_DIR PREFIX
 set -euo pipefail
 
 arch="$1" lock_dir="$2" prefix="$3"
-case "$arch" in
-  amd64) platform=linux-64 ;;
-  arm64) platform=linux-aarch64 ;;
-  *) echo "unsupported architecture '$arch': lock linux-64 or linux-aarch64" >&2; exit 1 ;;
-esac
-lockfile="$lock_dir/conda-$platform.lock"
-if [ ! -f "$lockfile" ]; then
-  echo "no $(basename "$lockfile"): add $platform to platforms: in environment.yml, then make env-update" >&2
-  exit 1
-fi
-
-if [ -n "${CONDA_MIRROR:-}" ]; then
-  public=https://conda.anaconda.org/
-  mirrored="$lock_dir/mirrored-$platform.lock"
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in
-      "$public"*) line="${CONDA_MIRROR%/}/${line#"$public"}" ;;
-    esac
-    printf '%s\n' "$line"
-  done < "$lockfile" > "$mirrored"
-  lockfile="$mirrored"
-fi
-
+lockfile="$("${LOCKSTEP_PYTHON:-/opt/lockstep/bin/python}" -m lockstep.image_lockfile "$arch" "$lock_dir")"
 # SOURCE_DATE_EPOCH makes the Python that compiles noarch packages write hash-based
 # .pyc files: they record no file time, which the reproducible export rewrites.
 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-0}" \

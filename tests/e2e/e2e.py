@@ -44,7 +44,7 @@ shows the last lines of its command's output. The last line is `N passed, M fail
 
 Settings (environment variables; `make test-e2e VAR=...` exports them too)
 --------------------------------------------------------------------------
-CONDA_MIRROR, PYPI_MIRROR, MICROMAMBA_IMAGE, RUNTIME_BASE_IMAGE, LOCK_PLATFORMS
+CONDA_MIRROR, PYPI_MIRROR, MICROMAMBA_IMAGE, RUNTIME_BASE_IMAGE, CONDA_PLATFORMS
 (conda platforms to lock, comma-separated, e.g. linux-64), BUILD_FLAGS,
 RUN_FLAGS (e.g. `--network host` for a mirror on this machine) and DOCKER are
 passed to every make call as make variables; the suite adds `--progress=plain`
@@ -90,7 +90,7 @@ Exit codes: 0 passed, 1 a step failed, 2 no world to run in, 130 interrupted.
 settings (environment variables, passed to every make call):
   CONDA_MIRROR, PYPI_MIRROR        mirrors of conda.anaconda.org and PyPI
   MICROMAMBA_IMAGE, RUNTIME_BASE_IMAGE   base images (default: the Dockerfile's)
-  LOCK_PLATFORMS                   conda platforms to lock, e.g. linux-64
+  CONDA_PLATFORMS                   conda platforms to lock, e.g. linux-64
   BUILD_FLAGS, RUN_FLAGS           extra docker build / run flags (--progress=plain is added)
   DOCKER                           the docker client (default: docker)
   E2E_TIMEOUT, E2E_PULL_TIMEOUT    seconds per make call (3600) / per image pull (600)
@@ -101,7 +101,7 @@ PASSED_THROUGH = (
     "PYPI_MIRROR",
     "MICROMAMBA_IMAGE",
     "RUNTIME_BASE_IMAGE",
-    "LOCK_PLATFORMS",
+    "CONDA_PLATFORMS",
     "RUN_FLAGS",
     "DOCKER",
 )
@@ -112,7 +112,7 @@ DEFAULT_TIMEOUT_SECONDS = 3600.0
 PTY_PROMPT_WAIT_SECONDS = 120.0
 DEFAULT_ENV_PREFIX = "/opt/env"
 # lockstep's default when environment.yml lists no `platforms:`.
-DEFAULT_LOCK_PLATFORMS = ("linux-64", "linux-aarch64")
+DEFAULT_CONDA_PLATFORMS = ("linux-64", "linux-aarch64")
 TAIL_LINES = 25
 ADDED_DEPENDENCY = '"tabulate>=0.9"'
 ADDED_MODULE = "tabulate"
@@ -129,9 +129,13 @@ ENVIRONMENT_LAYERS = (
     ("the conda environment", "_install_conda_env.sh"),
     ("Poetry's main group", "_install_requirements.sh /tmp/requirements/main.txt"),
     ("the dev group", "_install_requirements.sh /tmp/requirements/dev.txt"),
-    # The runtime's copies of the environment (and its activation script): the layer
-    # that would otherwise hold all of /opt/env again after every source edit.
-    ("the runtime's copy of the environment", "COPY --from=deps"),
+    # The runtime's copy of the environment, by its source path as BuildKit shows it
+    # (ARGs expanded): the layer that would otherwise hold all of /opt/env again after
+    # every source edit. Any `COPY --from=deps` would also match the activation script's.
+    (
+        "the runtime's copy of the environment",
+        f"COPY --from=deps {DEFAULT_ENV_PREFIX} {DEFAULT_ENV_PREFIX}",
+    ),
 )
 PROJECT_LAYERS = (
     ("the project's wheels", "_build_wheels.py"),
@@ -312,14 +316,14 @@ class Session:
         )
 
     def lock_platforms(self) -> list[str]:
-        chosen = self.environ.get("LOCK_PLATFORMS", "")
+        chosen = self.environ.get("CONDA_PLATFORMS", "")
         if chosen.strip():
             return [name.strip() for name in chosen.split(",") if name.strip()]
         environment = self.copy / "environment.yml"
         listed = (
             yaml_platforms(environment.read_text(encoding="utf-8")) if environment.exists() else []
         )
-        return listed or list(DEFAULT_LOCK_PLATFORMS)
+        return listed or list(DEFAULT_CONDA_PLATFORMS)
 
     # ---------------------------------------------------------------- commands
     def _record(self, run: Run) -> None:

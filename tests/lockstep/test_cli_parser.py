@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from lockstep.cli import COMMANDS, build_parser, parse_arguments, terminal_columns
+from lockstep.cli import COMMANDS, build_parser, parse_arguments
+from lockstep.quick_start import terminal_columns
 
 ARGUMENT_LINES = [
     ["lock", "--project", "p", "--upgrade"],

@@ -163,7 +163,7 @@ def test_check_warns_once_of_linux_aarch64_without_cuda(tmp_path: Path) -> None:
     )
     assert "add __cuda for linux-aarch64 in virtual-packages.yml" in warnings[0]
     assert "drop linux-aarch64 from platforms in environment.yml" in warnings[0]
-    assert "LOCK_PLATFORMS=linux-64" in warnings[0]
+    assert "CONDA_PLATFORMS=linux-64" in warnings[0]
 
 
 @pytest.mark.parametrize(

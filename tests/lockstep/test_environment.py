@@ -115,7 +115,7 @@ def test_the_templates_own_files_agree() -> None:
 def test_lockstep_platforms_replaces_the_files_platforms(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """LOCKSTEP_PLATFORMS (make's LOCK_PLATFORMS) names the platforms without editing the file."""
+    """LOCKSTEP_PLATFORMS (make's CONDA_PLATFORMS) names the platforms without editing the file."""
     path = tmp_path / "environment.yml"
     path.write_text("dependencies: [python=3.12]\nplatforms: [linux-64, linux-aarch64]\n")
     monkeypatch.setenv("LOCKSTEP_PLATFORMS", " linux-64 ,")
@@ -123,7 +123,7 @@ def test_lockstep_platforms_replaces_the_files_platforms(
     assert load_environment(path, requires_python=None).platforms == ("linux-64",)
 
     monkeypatch.setenv("LOCKSTEP_PLATFORMS", "linux-64,linux-arm64")
-    with pytest.raises(InputError, match=r"LOCKSTEP_PLATFORMS \(make's LOCK_PLATFORMS\): unknown"):
+    with pytest.raises(InputError, match=r"LOCKSTEP_PLATFORMS \(make's CONDA_PLATFORMS\): unknown"):
         load_environment(path, requires_python=None)
 
     monkeypatch.setenv("LOCKSTEP_PLATFORMS", "")

@@ -71,7 +71,7 @@ def test_missing_buildx_on_docker_23_stops_before_any_build(project: Path, tmp_p
 
     assert result.returncode != 0
     (line,) = guard_lines(result.stderr)
-    assert "buildx plugin (BuildKit) is missing: install it" in line
+    assert line.startswith("make: Docker's buildx plugin (BuildKit) is missing: install it")
     assert "docker-buildx" in line
     assert not any(call.startswith("build ") for call in calls(log))
 
@@ -140,14 +140,15 @@ def test_clean_with_nothing_to_clean_says_so_without_errors(project: Path, tmp_p
 
 
 def test_buildx_features_need_buildx_even_on_docker_20(project: Path, tmp_path: Path) -> None:
-    """CACHE_REF (like PLATFORMS and BUILDER) needs buildx itself: one line, no build."""
+    """CACHE_REF (like DOCKER_PLATFORMS and BUILDER) needs buildx itself: one line, no build."""
     docker, log = standin_docker(tmp_path, buildx=NO_BUILDX, client_version="20.10.24+dfsg1")
 
     result = make("build", f"DOCKER={docker}", "CACHE_REF=ghcr.io/acme/cache", cwd=project)
 
     assert result.returncode != 0
     (line,) = guard_lines(result.stderr)
-    assert line.startswith("make: CACHE_REF, PLATFORMS and BUILDER need Docker's buildx plugin")
+    assert line.startswith("make: Docker's buildx plugin (BuildKit) is missing")
+    assert "(CACHE_REF, DOCKER_PLATFORMS and BUILDER need it)" in line
     assert not any(call.startswith("build") for call in calls(log) if call != "buildx version")
 
 

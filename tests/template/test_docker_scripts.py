@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -194,7 +195,13 @@ def install_conda_env(tmp_path: Path, arch: str, **env: str) -> subprocess.Compl
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "MAMBA_EXE": str(micromamba), **env},
+        # lockstep's own Python, as the tools image's /opt/lockstep/bin/python.
+        env={
+            "PATH": "/usr/bin:/bin",
+            "MAMBA_EXE": str(micromamba),
+            "LOCKSTEP_PYTHON": sys.executable,
+            **env,
+        },
     )
 
 
@@ -352,3 +359,11 @@ def test_the_project_layer_holds_the_project_only_and_merges(
         check=False,
     )
     assert imported.stdout.startswith(str(environment)), imported.stderr
+
+
+def test_the_image_scripts_leave_platforms_and_mirrors_to_lockstep() -> None:
+    """The arch -> conda platform map and the mirror rewrite live in lockstep only."""
+    for script in sorted(DOCKER_DIR.glob("*.sh")):
+        text = script.read_text()
+        assert "linux-aarch64" not in text, script.name
+        assert "conda.anaconda.org" not in text, script.name

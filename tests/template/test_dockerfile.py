@@ -160,10 +160,17 @@ def test_runtime_is_slim_non_root_and_has_no_conda_tooling() -> None:
         assert tool not in text
     assert [v for v in values("runtime", "COPY") if "--from=" in v] == [
         "--from=deps ${ENV_PREFIX} ${ENV_PREFIX}",
-        "--from=env /opt/project/ ${ENV_PREFIX}/",
         "--from=deps /usr/local/bin/_activate_env.sh /usr/local/bin/",
+        "--from=env /opt/project/ ${ENV_PREFIX}/",
     ]
     assert values("runtime", "ENTRYPOINT") == ['["/usr/local/bin/_env_entrypoint.sh"]']
+
+
+def test_the_projects_copy_is_the_runtimes_last_layer() -> None:
+    """A source edit changes /opt/project only: every other runtime layer stays cached."""
+    runtime = [(i["instruction"], i["value"]) for i in stages()["runtime"]]
+    layers = [value for kind, value in runtime if kind in ("RUN", "COPY", "ADD")]
+    assert layers[-1] == "--from=env /opt/project/ ${ENV_PREFIX}/"
 
 
 def test_revision_and_digests_come_after_every_layer() -> None:

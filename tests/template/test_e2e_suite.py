@@ -382,7 +382,7 @@ def test_a_failing_step_stops_the_run_and_make_clean_still_runs(
         PYPI_MIRROR=f"{mirror}/simple/",
         BUILD_FLAGS="--platform linux/amd64",
         RUN_FLAGS="--network host",
-        LOCK_PLATFORMS="linux-64",
+        CONDA_PLATFORMS="linux-64",
         MAKEFLAGS="-j9 -- IMAGE=the-users-own",
     )
 
@@ -409,7 +409,7 @@ def test_a_failing_step_stops_the_run_and_make_clean_still_runs(
     for setting in (
         f"CONDA_MIRROR={mirror} ",
         "RUN_FLAGS=--network host ",
-        "LOCK_PLATFORMS=linux-64 ",
+        "CONDA_PLATFORMS=linux-64 ",
         f"DOCKER={docker} ",
         "BUILD_FLAGS=--platform linux/amd64 --progress=plain ",
         f"CACHE_VOLUME={image.group(1)}-lockstep-cache ",
@@ -542,7 +542,7 @@ def test_a_dependency_is_added_where_a_user_adds_it(tmp_path) -> None:
 
 
 def test_the_locked_platforms_come_from_environment_yml() -> None:
-    """Without LOCK_PLATFORMS the platforms are environment.yml's, block or flow style."""
+    """Without CONDA_PLATFORMS the platforms are environment.yml's, block or flow style."""
     assert e2e.yaml_platforms((REPO_ROOT / "environment.yml").read_text()) == [
         "linux-64",
         "linux-aarch64",
@@ -724,8 +724,14 @@ def test_several_builds_in_one_output_are_kept_apart() -> None:
 
 
 def test_the_needles_name_the_dockerfiles_steps() -> None:
-    """Every step the cache check looks for is a step of the Dockerfile."""
-    dockerfile = " ".join((REPO_ROOT / "Dockerfile").read_text().split())
+    """Every step the cache check looks for is a step of the Dockerfile, ARGs expanded.
+
+    BuildKit names a COPY step with its ARGs expanded (`/opt/env`, not `${ENV_PREFIX}`).
+    """
+    text = (REPO_ROOT / "Dockerfile").read_text()
+    for name, value in dockerfile_arg_defaults(REPO_ROOT / "Dockerfile").items():
+        text = text.replace("${" + name + "}", value)
+    dockerfile = " ".join(text.split())
 
     for _, needle in (*e2e.ENVIRONMENT_LAYERS, *e2e.PROJECT_LAYERS):
         assert " ".join(needle.split()) in dockerfile

@@ -40,9 +40,17 @@ def test_help_is_the_default_and_lists_every_target() -> None:
     result = make()
 
     assert result.returncode == 0
-    targets = result.stdout.split("Targets:\n")[1].split("\n\n")[0]
-    listed = {line.split()[0] for line in targets.splitlines()}
+    menu = result.stdout.split("Settings (default in brackets):\n")[0]
+    listed = {line.split()[0] for line in menu.splitlines() if line.startswith("  ")}
     assert listed == rule_targets()
+    titles = [line for line in menu.splitlines() if line.endswith(":")]
+    assert titles == [
+        "Daily work:",
+        "Locks:",
+        "Images:",
+        "This template's own checks:",
+        "Starting a project:",
+    ]
     assert set(DOCKER_TARGETS) <= listed
     assert {"help", "test"} <= listed
 
@@ -346,7 +354,7 @@ def test_mirrors_and_base_images_reach_every_build(project: Path) -> None:
 
 
 def test_push_of_one_platform_tags_and_pushes_the_built_image(project: Path) -> None:
-    """Without PLATFORMS, push publishes the local runtime image as REGISTRY/IMAGE:TAG."""
+    """Without DOCKER_PLATFORMS, push publishes the local runtime image as REGISTRY/IMAGE:TAG."""
     (project / "conda-linux-64.lock").write_text("x")
     (project / "poetry.lock").write_text("y")
 
@@ -376,13 +384,13 @@ def test_push_without_a_registry_says_how(project: Path) -> None:
 
 
 def test_several_platforms_and_a_shared_cache_go_through_buildx(project: Path) -> None:
-    """PLATFORMS builds the runtime for each through buildx; CACHE_REF gives each stage a
+    """DOCKER_PLATFORMS builds the runtime for each through buildx; CACHE_REF gives each stage a
     registry cache of its own; BUILDER picks the builder; the local images are loaded."""
     (project / "conda-linux-64.lock").write_text("x")
     (project / "poetry.lock").write_text("y")
     settings = (
         "REGISTRY=ghcr.io/acme",
-        "PLATFORMS=linux/amd64,linux/arm64",
+        "DOCKER_PLATFORMS=linux/amd64,linux/arm64",
         "CACHE_REF=ghcr.io/acme/envreport-cache",
         "BUILDER=remote",
     )
@@ -446,3 +454,25 @@ def test_gpu_1_needs_nvidias_runtime(project: Path) -> None:
     """GPU=1 first asks the engine for the NVIDIA runtime."""
     assert any("nvidia" in line for line in dry_run(project, "run", "GPU=1"))
     assert not any("nvidia" in line for line in dry_run(project, "run"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "target", "expected"),
+    [
+        ("LOCK_PLATFORMS=linux-64", "CONDA_PLATFORMS", "env-check", "LOCKSTEP_PLATFORMS=linux-64"),
+        ("PLATFORMS=linux/arm64", "DOCKER_PLATFORMS", "build", "--platform linux/arm64 --target"),
+    ],
+)
+def test_the_old_platform_settings_still_work_with_a_warning(
+    project: Path, old: str, new: str, target: str, expected: str
+) -> None:
+    """LOCK_PLATFORMS and PLATFORMS, renamed, are still read for one release, said so."""
+    (project / "conda-linux-64.lock").write_text("x")
+    (project / "poetry.lock").write_text("y")
+
+    result = make("-n", target, old, cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+    (warning,) = [line for line in result.stderr.splitlines() if "deprecated" in line]
+    assert f"{old.partition('=')[0]} is deprecated: set {new} (" in warning

@@ -225,7 +225,11 @@ def test_micromambas_history_times_are_fixed(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "MAMBA_EXE": str(micromamba)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "MAMBA_EXE": str(micromamba),
+            "LOCKSTEP_PYTHON": sys.executable,
+        },
     )
 
     assert result.returncode == 0, result.stderr

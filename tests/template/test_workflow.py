@@ -80,5 +80,5 @@ def test_main_pushes_both_platforms_with_the_shared_cache() -> None:
     assert publish["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
     assert publish["permissions"] == {"contents": "read", "packages": "write"}
     (push,) = [step for step in publish["steps"] if "make push" in str(step.get("run", ""))]
-    assert "PLATFORMS=linux/amd64,linux/arm64" in push["run"]
+    assert "DOCKER_PLATFORMS=linux/amd64,linux/arm64" in push["run"]
     assert 'CACHE_REF="$registry/envreport-cache"' in push["run"]

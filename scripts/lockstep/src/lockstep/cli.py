@@ -11,9 +11,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lockstep import __version__
+from lockstep.quick_start import DEBUG_VARIABLE, Parser, print_traceback_when_debugging
 from lockstep.shared.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -21,8 +22,6 @@ from lockstep.shared.errors import (
     EXIT_OK,
     LockstepError,
 )
-
-DEBUG_VARIABLE = "LOCKSTEP_DEBUG"
 
 
 def _lock(args: argparse.Namespace) -> int:
@@ -80,36 +79,6 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def terminal_columns() -> int:
-    """`shutil.get_terminal_size().columns`, the width argparse wraps help to.
-
-    argparse asks shutil for it each time it makes a help formatter, and importing
-    shutil (with zlib, bz2 and lzma) cost `lockstep check` a fifteenth of its time.
-    """
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
-
-
-def _help_formatter(prog: str) -> argparse.HelpFormatter:
-    # argparse's own width: the terminal's, less two.
-    return argparse.HelpFormatter(prog, width=terminal_columns() - 2)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse's parser with the help formatter above; subcommands' parsers are of its class."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(formatter_class=_help_formatter, **options)
-
-
 def _project_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--project",
@@ -122,7 +91,7 @@ def _project_option(parser: argparse.ArgumentParser) -> None:
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
+    Commands: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
 def _add_lock(commands: Commands) -> None:
@@ -214,7 +183,7 @@ COMMANDS: dict[str, Callable[[Commands], None]] = {
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` that command's (the same for its arguments)."""
-    parser = _Parser(
+    parser = Parser(
         prog="lockstep",
         description="Keep conda-lock and Poetry lockfiles consistent; conda has the final say.",
     )
@@ -234,21 +203,13 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     return build_parser(first if first in COMMANDS else None).parse_args(argv)
 
 
-def _print_traceback_when_debugging() -> None:
-    if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
-        # Imported here: it costs `lockstep check` a few milliseconds on every run.
-        import traceback
-
-        traceback.print_exc()
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
 def _report_os_error(error: OSError) -> int:
     """The system refused a file operation: say which file and why, as the OS puts it."""
-    _print_traceback_when_debugging()
+    print_traceback_when_debugging()
     reason = error.strerror or str(error)
     where = f"{error.filename}: " if error.filename else ""
     print(f"lockstep: error: {where}{_one_line(reason)}", file=sys.stderr)
@@ -256,7 +217,7 @@ def _report_os_error(error: OSError) -> int:
 
 
 def _report_internal_error(error: Exception) -> int:
-    _print_traceback_when_debugging()
+    print_traceback_when_debugging()
     message = _one_line(str(error))
     what = f"{type(error).__name__}: {message}" if message else type(error).__name__
     print(

@@ -1,6 +1,6 @@
 """`lockstep lock`: conda-lock, then pins, then `poetry lock`, all in a staging copy.
 
-Steps (design.md, "The lock pipeline"): validate inputs; solve conda for
+Steps (docs/lockstep.md, "The lock pipeline"): validate inputs; solve conda for
 every platform whose lockfile is missing or stale (all of them with
 --upgrade); read the Python distributions the locked packages install; write
 them as pins plus the lockfile digests into pyproject.toml; `poetry lock`;

@@ -49,7 +49,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def _platforms(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
     override = settings.platform_override()
     if override is not None:
-        where = f"{settings.PLATFORMS_VARIABLE} (make's LOCK_PLATFORMS)"
+        where = f"{settings.PLATFORMS_VARIABLE} (make's CONDA_PLATFORMS)"
         listed: Any = list(override)
     else:
         where = str(path)

@@ -16,6 +16,10 @@ PLATFORM_MARKERS: dict[str, str] = {
 
 KNOWN_PLATFORMS = tuple(PLATFORM_MARKERS)
 
+# Docker's architectures (a build's TARGETARCH) and the conda platform whose lockfile an
+# image of that architecture installs: the one map, read by the image build too.
+DOCKER_ARCH_PLATFORMS: dict[str, str] = {"amd64": "linux-64", "arm64": "linux-aarch64"}
+
 
 def marker_for(platform: str) -> str:
     try:

@@ -129,7 +129,7 @@ def _check_platforms(spec: VirtualPackages, platforms: Sequence[str]) -> None:
                 f" conda-lock would solve {platform} with none (no __glibc, __linux, __unix),"
                 f" where python and most compiled packages do not solve; add a `{platform}:`"
                 " entry (its __unix, __linux, __glibc, and __cuda for a CUDA target), or drop"
-                f" {platform} from platforms in environment.yml (or set LOCK_PLATFORMS)"
+                f" {platform} from platforms in environment.yml (or set CONDA_PLATFORMS)"
             )
 
 
@@ -155,7 +155,7 @@ def platform_warnings(spec: VirtualPackages, platforms: Sequence[str]) -> list[s
             f" locked too, so {target} is solved without CUDA: CPU-only builds, or no"
             " solution where a package needs CUDA (many CUDA builds on conda-forge are"
             f" linux-64 only); add {CUDA} for {target} in {name}, or drop {target} from"
-            " platforms in environment.yml (or set LOCK_PLATFORMS=linux-64)"
+            " platforms in environment.yml (or set CONDA_PLATFORMS=linux-64)"
         )
     return warnings
 
