@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from lockstep.shared.errors import EXIT_LOCK_FAILED
 from lockstep.shared.platforms import PLATFORM_MARKERS
 from tests.support.conda_packages import (
     DistSpec,
@@ -90,7 +91,7 @@ def test_unreadable_package_exits_1_with_one_line(
 
     result = lockstep("pins", "--lockfile", str(lock), env_cache=cache_dir)
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_LOCK_FAILED
     assert result.stderr.count("\n") == 1
     assert "numpy-2.1.3-h0_0.conda: HTTP 500" in result.stderr
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from lockstep.shared.errors import EXIT_LOCK_FAILED
 from tests.lockstep.lock_scenario import LockScenario, tree_digest
 from tests.support.in_process import run_lockstep
 
@@ -209,7 +210,7 @@ def test_lock_warns_once_too(scenario: LockScenario) -> None:
 
     result = scenario.lockstep("lock")
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_LOCK_FAILED
     warnings = [line for line in result.stderr.splitlines() if line.startswith(WARNING)]
     assert len(warnings) == 1
     assert result.stderr.index(WARNING) < result.stderr.index("solve conda")

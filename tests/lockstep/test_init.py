@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import textwrap
@@ -19,7 +18,14 @@ import pytest
 
 from lockstep.init import rewrite
 from lockstep.init.names import project_name
-from lockstep.shared.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO_ERROR, InputError
+from lockstep.shared.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_HANGUP,
+    EXIT_INTERRUPTED,
+    EXIT_IO_ERROR,
+    EXIT_TERMINATED,
+    InputError,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -320,8 +326,8 @@ def swap_steps(template: Path, tmp_path_factory: pytest.TempPathFactory) -> int:
     [
         ("error", EXIT_IO_ERROR),
         ("SIGINT", EXIT_INTERRUPTED),
-        ("SIGTERM", -signal.SIGTERM),
-        ("SIGHUP", -signal.SIGHUP),
+        ("SIGTERM", EXIT_TERMINATED),
+        ("SIGHUP", EXIT_HANGUP),
     ],
 )
 def test_a_failure_or_signal_during_the_swap_changes_no_file(

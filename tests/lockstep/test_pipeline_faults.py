@@ -13,6 +13,7 @@ import os
 
 import pytest
 
+from lockstep.shared.errors import EXIT_LOCK_FAILED
 from tests.lockstep.lock_scenario import LockScenario, tree_digest
 
 SIGINT_EXIT = 130
@@ -31,14 +32,14 @@ def _assert_untouched(scenario: LockScenario, before: dict[str, str]) -> None:
 
 @pytest.mark.network
 def test_solve_failure_changes_nothing(locked: LockScenario) -> None:
-    """It exits 1 naming conda-lock when the solve fails, and every file is unchanged."""
+    """It exits 3 naming conda-lock when the solve fails, and every file is unchanged."""
     _edit_environment(locked)
     before = tree_digest(locked.project)
     locked.set_behaviour("fail")
 
     result = locked.lockstep("lock")
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_LOCK_FAILED
     assert "conda-lock" in result.stderr.splitlines()[-1]
     # conda-lock itself reports the solver's problem on its output.
     assert "nothing provides requested msgpack-python" in result.stderr
@@ -51,7 +52,7 @@ def test_solve_failure_names_the_solvers_problem(scenario: LockScenario) -> None
 
     result = scenario.lockstep("lock")
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_LOCK_FAILED
     last = result.stderr.splitlines()[-1]
     assert "nothing provides requested msgpack-python" in last
     assert "Traceback" not in last
@@ -63,40 +64,40 @@ def test_solve_failure_on_first_lock_creates_nothing(scenario: LockScenario) -> 
     before = tree_digest(scenario.project)
     scenario.set_behaviour("fail")
 
-    assert scenario.lockstep("lock").returncode == 1
+    assert scenario.lockstep("lock").returncode == EXIT_LOCK_FAILED
     _assert_untouched(scenario, before)
 
 
 @pytest.mark.parametrize("status", [500, 404])
 def test_metadata_error_changes_nothing(scenario: LockScenario, status: int) -> None:
-    """It exits 1 naming the package when its metadata answers an HTTP error."""
+    """It exits 3 naming the package when its metadata answers an HTTP error."""
     package = scenario.packages["linux-64"][2]
     scenario.server.fail(package, status)
     before = tree_digest(scenario.project)
 
     result = scenario.lockstep("lock")
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_LOCK_FAILED
     assert f"{package.name}: HTTP {status}" in result.stderr
     _assert_untouched(scenario, before)
 
 
 def test_metadata_timeout_changes_nothing(scenario: LockScenario) -> None:
-    """It exits 1 after LOCKSTEP_FETCH_TIMEOUT when a package's metadata does not answer."""
+    """It exits 3 after LOCKSTEP_FETCH_TIMEOUT when a package's metadata does not answer."""
     package = scenario.packages["linux-aarch64"][2]
     scenario.server.stall(package, 5)
     before = tree_digest(scenario.project)
 
     result = scenario.lockstep("lock", LOCKSTEP_FETCH_TIMEOUT="0.5")
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_LOCK_FAILED
     assert f"{package.name}: no answer within 0.5s" in result.stderr
     _assert_untouched(scenario, before)
 
 
 @pytest.mark.network
 def test_poetry_lock_failure_changes_nothing(locked: LockScenario) -> None:
-    """It exits 1 when Poetry cannot honour conda's pin, and every file is unchanged."""
+    """It exits 3 when Poetry cannot honour conda's pin, and every file is unchanged."""
     pyproject = locked.project / "pyproject.toml"
     # six is pinned to conda's 1.16.0; asking for a newer one cannot be resolved.
     pyproject.write_text(
@@ -108,7 +109,7 @@ def test_poetry_lock_failure_changes_nothing(locked: LockScenario) -> None:
 
     result = locked.lockstep("lock")
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_LOCK_FAILED
     assert "poetry" in result.stderr.splitlines()[-1]
     _assert_untouched(locked, before)
 

@@ -7,7 +7,6 @@ keep working with the standard library alone.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,12 +15,13 @@ from typing import TYPE_CHECKING
 from lockstep import __version__
 from lockstep.quick_start import DEBUG_VARIABLE, Parser, print_traceback_when_debugging
 from lockstep.shared.errors import (
+    EXIT_CODES,
     EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
     EXIT_IO_ERROR,
     EXIT_OK,
     LockstepError,
 )
+from lockstep.shared.signals import exit_interrupted, install_exit_handlers, interrupted_underneath
 
 
 def _lock(args: argparse.Namespace) -> int:
@@ -77,6 +77,12 @@ def _doctor(args: argparse.Namespace) -> int:
 
     print_doctor_table(prefix=args.prefix, project=args.project)
     return EXIT_OK
+
+
+def exit_code_table() -> str:
+    """The epilog of `lockstep --help`: every exit code and its meaning, one per line."""
+    rows = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES)
+    return f"exit codes:\n{rows}"
 
 
 def _project_option(parser: argparse.ArgumentParser) -> None:
@@ -186,6 +192,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = Parser(
         prog="lockstep",
         description="Keep conda-lock and Poetry lockfiles consistent; conda has the final say.",
+        epilog=exit_code_table(),
     )
     parser.add_argument("--version", action="version", version=f"lockstep {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -231,6 +238,7 @@ def _report_internal_error(error: Exception) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(sys.argv[1:] if argv is None else list(argv))
     handler: Callable[[argparse.Namespace], int] = args.handler
+    install_exit_handlers()
     try:
         return handler(args)
     except LockstepError as error:
@@ -243,10 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report_os_error(error)
     # Anything else is a bug; exit 1 would tell `check`'s callers "stale".
     except Exception as error:
+        if interrupted_underneath(error):
+            exit_interrupted(error)
         return _report_internal_error(error)
-    except KeyboardInterrupt:
-        print("lockstep: interrupted; no file was changed", file=sys.stderr, flush=True)
-        sys.stdout.flush()
-        # Exit now: metadata threads blocked on the network would otherwise hold
-        # the interpreter open until their timeout (the staging copy is gone already).
-        os._exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as interrupt:
+        exit_interrupted(interrupt)

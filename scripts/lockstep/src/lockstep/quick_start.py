@@ -33,8 +33,9 @@ def terminal_columns() -> int:
 
 
 def _help_formatter(prog: str) -> argparse.HelpFormatter:
-    # argparse's own width: the terminal's, less two.
-    return argparse.HelpFormatter(prog, width=terminal_columns() - 2)
+    # argparse's own width: the terminal's, less two. Raw description: the exit-code
+    # table in the epilog keeps its lines (arguments' help is still wrapped).
+    return argparse.RawDescriptionHelpFormatter(prog, width=terminal_columns() - 2)
 
 
 class Parser(argparse.ArgumentParser):

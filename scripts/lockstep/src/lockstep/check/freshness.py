@@ -131,12 +131,18 @@ def locked_content_hash(lockfile: bytes) -> object:
         and _CONFLICT_MARKER not in lockfile
     ):
         try:
-            found = tomllib.loads(lockfile[header:].decode()).get("metadata", {})
+            found = _metadata(tomllib.loads(lockfile[header:].decode()))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             found = {}
         if "content-hash" in found:
             return found["content-hash"]
-    return tomllib.loads(lockfile.decode()).get("metadata", {}).get("content-hash")
+    return _metadata(tomllib.loads(lockfile.decode())).get("content-hash")
+
+
+def _metadata(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A `metadata` that is no table records no content hash: the lock is stale.
+    found = data.get("metadata", {})
+    return found if isinstance(found, dict) else {}
 
 
 def _poetry_staleness(files: ProjectFiles, pyproject: Mapping[str, Any]) -> list[Staleness]:
@@ -145,8 +151,8 @@ def _poetry_staleness(files: ProjectFiles, pyproject: Mapping[str, Any]) -> list
         locked = locked_content_hash(path.read_bytes())
     except FileNotFoundError:
         return [Staleness(path, "missing", BOOTSTRAP)]
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        # A UTF-16 or hand-mangled lockfile: regenerating it is the fix.
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+        # A UTF-16, hand-mangled or absurdly nested lockfile: regenerating it is the fix.
         return [Staleness(path, "not valid UTF-8 TOML", UPDATE)]
     if locked != poetry_content_hash(pyproject):
         return [Staleness(path, "pyproject.toml changed since it was locked", UPDATE)]

@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -357,11 +358,14 @@ def _local_name(target: Path) -> str | None:
         return _archive_name(target.name)
     try:
         data = tomllib.loads((target / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         data = {}
-    name = data.get("project", {}).get("name") or data.get("tool", {}).get("poetry", {}).get("name")
-    if isinstance(name, str):
-        return name
+    for keys in (("project", "name"), ("tool", "poetry", "name")):
+        found: Any = data
+        for key in keys:
+            found = found.get(key) if isinstance(found, dict) else None
+        if isinstance(found, str):
+            return found
     setup_cfg = configparser.ConfigParser()
     try:
         setup_cfg.read(target / "setup.cfg", encoding="utf-8")

@@ -37,6 +37,7 @@ from lockstep.shared.project import ENVIRONMENT_FILE, PYPROJECT_FILE, ProjectFil
 from lockstep.shared.pyproject import read_pyproject, requires_python
 from lockstep.shared.staging import Staging, run_lock
 from lockstep.shared.text_files import ConvertedText, read_converting
+from lockstep.shared.toml_reader import check_pyproject_shapes, load_toml
 
 OUTPUTS = (ENVIRONMENT_FILE, PYPROJECT_FILE)
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -70,6 +71,9 @@ def import_project(*, project: Path, source: Path | None = None) -> ImportResult
     files = ProjectFiles(project.resolve())
     with run_lock(files.root):
         inputs = read_inputs(files, source)
+        # The writer edits with tomlkit, which assumes the tables it edits are tables.
+        pyproject_data = load_toml(inputs.pyproject_text.text, path=files.pyproject)
+        check_pyproject_shapes(pyproject_data, path=files.pyproject)
         environment = rewrite_environment(inputs.environment_text.text, path=inputs.environment)
         requirements = gather_requirements(files, inputs, environment)
         lines = [*_conversions(inputs), *environment.lines, *requirements.notes]

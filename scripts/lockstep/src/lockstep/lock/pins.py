@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from lockstep.lock.package_info import distributions_by_platform
+from lockstep.shared import settings
 from lockstep.shared.errors import InputError
 from lockstep.shared.explicit_lockfile import ExplicitLockfile, read_explicit_lockfile
 from lockstep.shared.model import Pin, PythonDistribution
@@ -48,4 +49,6 @@ def read_lockfiles(paths: Sequence[Path]) -> list[ExplicitLockfile]:
 
 
 def pins_for_lockfiles(paths: Sequence[Path], *, cache_dir: Path | None = None) -> list[Pin]:
-    return derive_pins(distributions_by_platform(read_lockfiles(paths), cache_dir=cache_dir))
+    lockfiles = read_lockfiles(paths)
+    timeout = settings.fetch_timeout()
+    return derive_pins(distributions_by_platform(lockfiles, cache_dir=cache_dir, timeout=timeout))

@@ -25,27 +25,38 @@ class DoctorRow:
 def conda_group_pins(pyproject: Path) -> dict[str, list[str]] | None:
     """Versions pinned per name in the generated conda group; None without a pyproject."""
     try:
-        from lockstep.shared.toml_reader import tomllib  # noqa: PLC0415 - fails only on 3.10 without tomli
+        from lockstep.shared import toml_reader  # noqa: PLC0415 - fails only on 3.10 without tomli
     except ImportError:
         raise InputError("doctor needs Python 3.11+ (tomllib) or the tomli package") from None
     try:
-        with pyproject.open("rb") as stream:
-            data: dict[str, Any] = tomllib.load(stream)
+        raw = pyproject.read_bytes()
     except FileNotFoundError:
         return None
-    dependencies = (
-        data.get("tool", {})
-        .get("poetry", {})
-        .get("group", {})
-        .get("conda", {})
-        .get("dependencies", {})
-    )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{pyproject}: not UTF-8 text; save it as UTF-8") from None
+    data = toml_reader.load_toml(text, path=pyproject)
+    toml_reader.check_pyproject_shapes(data, path=pyproject)
+    keys = ("tool", "poetry", "group", "conda", "dependencies")
+    dependencies = toml_reader.table_at(data, keys, path=pyproject)
     pins: dict[str, list[str]] = {}
     for name, constraint in dependencies.items():
         constraints = constraint if isinstance(constraint, list) else [constraint]
-        versions = [c["version"] if isinstance(c, dict) else c for c in constraints]
-        pins[normalize_name(name)] = [str(version).lstrip("=") for version in versions]
+        versions = [_pinned_version(c, pyproject, (*keys, name)) for c in constraints]
+        pins[normalize_name(name)] = [version.lstrip("=") for version in versions]
     return pins
+
+
+def _pinned_version(constraint: Any, pyproject: Path, keys: Sequence[str]) -> str:
+    """A pin's version: the string itself, or a table's `version` string."""
+    found = constraint.get("version") if isinstance(constraint, dict) else constraint
+    if isinstance(found, str):
+        return found
+    raise InputError(
+        f"{pyproject}: {'.'.join(keys)} has no version string; it is lockstep's generated group:"
+        " run make env-update to write it again"
+    )
 
 
 def _pinned_column(version: str, pinned: Sequence[str] | None) -> str:

@@ -50,10 +50,23 @@ def conda_records(prefix: Path) -> list[CondaRecord]:
     for path in sorted(meta.glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            records.append(CondaRecord(data["name"], data["version"], tuple(data.get("files", ()))))
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, RecursionError) as error:
             raise InputError(f"{path}: unreadable conda record ({error})") from None
+        records.append(_record(data, path))
     return records
+
+
+def _record(data: object, path: Path) -> CondaRecord:
+    """A conda-meta record's name, version and files, each of the type conda writes."""
+    fix = "reinstall the package (or recreate the environment)"
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a conda record is a JSON object, this one is not; {fix}")
+    name, version, files = data.get("name"), data.get("version"), data.get("files", [])
+    if not isinstance(name, str) or not isinstance(version, str):
+        raise InputError(f"{path}: a conda record needs a string name and version; {fix}")
+    if not isinstance(files, list) or not all(isinstance(item, str) for item in files):
+        raise InputError(f"{path}: the record's files is not a list of paths; {fix}")
+    return CondaRecord(name, version, tuple(files))
 
 
 def expected_distributions(records: list[CondaRecord]) -> list[ExpectedDistribution]:

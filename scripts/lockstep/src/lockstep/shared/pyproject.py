@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from lockstep.shared import settings
 from lockstep.shared.errors import InputError
 from lockstep.shared.text_files import read_project_text, uses_crlf, with_crlf
-from lockstep.shared.toml_reader import tomllib
+from lockstep.shared.toml_reader import check_pyproject_shapes, load_toml
 
 if TYPE_CHECKING:
     from tomlkit.items import Table
@@ -41,10 +41,9 @@ def read_pyproject_text(path: Path) -> str:
 
 
 def read_pyproject(path: Path) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = tomllib.loads(read_pyproject_text(path))
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{path}: not valid TOML ({error}); fix the syntax") from None
+    """The file's TOML data, the tables lockstep reads checked to be tables (InputError)."""
+    data = load_toml(read_pyproject_text(path), path=path)
+    check_pyproject_shapes(data, path=path)
     return data
 
 

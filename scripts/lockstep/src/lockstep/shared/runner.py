@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from collections import deque
@@ -67,6 +69,9 @@ def run_tool(
     exception unwinds, so nothing writes into the staging directory afterwards.
     """
     print(f"$ {shlex.join(command)}", file=sys.stderr, flush=True)
+    # A process group of its own: lockstep stops the tool and whatever it started
+    # (micromamba under conda-lock, Poetry's workers) as one, on a failure, Ctrl-C or
+    # SIGTERM alike. The terminal's Ctrl-C reaches lockstep alone, which forwards it.
     process = subprocess.Popen(
         list(command),
         cwd=cwd,
@@ -74,6 +79,7 @@ def run_tool(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     output: deque[str] = deque(maxlen=KEPT_LINES)
     try:
@@ -91,12 +97,18 @@ def run_tool(
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
+    """SIGTERM to the tool's group, SIGKILL after the grace time; then no member is left."""
+    _signal_group(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    # Grandchildren can outlive the tool itself: none may write into staging later.
+    _signal_group(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(group: int, number: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # every member has exited already
+        os.killpg(group, number)
 
 
 def clean_environment(drop: Sequence[str]) -> dict[str, str]:

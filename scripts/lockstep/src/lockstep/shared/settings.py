@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from lockstep.shared.errors import InputError
+
 DEFAULT_PLATFORMS = ("linux-64", "linux-aarch64")
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 # Reading a package's info/ is latency-bound, not CPU-bound: many small requests.
@@ -40,7 +42,19 @@ def conda_exe() -> str | None:
 
 def fetch_timeout() -> float:
     """Seconds to wait for one package-metadata or index request (LOCKSTEP_FETCH_TIMEOUT)."""
-    return float(os.environ.get("LOCKSTEP_FETCH_TIMEOUT", DEFAULT_FETCH_TIMEOUT_SECONDS))
+    text = os.environ.get("LOCKSTEP_FETCH_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_FETCH_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise InputError(
+            f"LOCKSTEP_FETCH_TIMEOUT={text}: not a number of seconds; set it to one such as 30"
+            " (or unset it)"
+        )
+    return seconds
 
 
 # Where conda-forge and the other channel names live; CONDA_MIRROR replaces it.

@@ -50,13 +50,13 @@ def run_lock(project: Path) -> Iterator[None]:
 
 @contextmanager
 def deferred_signals() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM back for the block, then deliver what arrived."""
+    """Hold SIGINT, SIGTERM and SIGHUP back for the block, then deliver what arrived."""
     received: list[signal.Signals] = []
 
     def remember(number: int, _frame: FrameType | None) -> None:
         received.append(signal.Signals(number))
 
-    held = (signal.SIGINT, signal.SIGTERM)
+    held = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = [(number, signal.signal(number, remember)) for number in held]
     try:
         yield
@@ -95,9 +95,15 @@ class Staging:
         # An input of the solve (the lock's CUDA target), never an output.
         if self.project.virtual_packages is not None:
             sources.append(self.project.virtual_packages)
-        for source in sources:
-            if source.exists():
-                shutil.copy2(source, self.root / source.name)
+        try:
+            for source in sources:
+                if source.exists():
+                    shutil.copy2(source, self.root / source.name)
+        except BaseException:
+            # `with` calls __exit__ only once __enter__ returned: a full disk or a
+            # directory where a lockfile should be would leave the copy behind.
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
         return self
 
     def __exit__(
@@ -139,10 +145,30 @@ class Staging:
         )
         with deferred_signals():
             for name in changed:
-                (self.root / name).replace(self.project.root / name)
+                _replace(self.root / name, self.project.root / name)
             for name in removed:
                 (self.project.root / name).unlink()
         return changed + [f"{name} (removed)" for name in removed]
+
+
+def _replace(staged: Path, real: Path) -> None:
+    """Move the staged file into place; a symlinked file gets its target rewritten.
+
+    Renaming onto a symlink would replace the link with a regular file. The target
+    may be on another filesystem, so the new content goes beside it first and is
+    renamed there: still one atomic step for whoever reads the target.
+    """
+    if not real.is_symlink():
+        staged.replace(real)
+        return
+    target = real.resolve()
+    beside = target.with_name(f".{target.name}.lockstep-new")
+    try:
+        shutil.copyfile(staged, beside)
+        beside.replace(target)
+    finally:
+        beside.unlink(missing_ok=True)
+    staged.unlink()
 
 
 def _same_content(staged: Path, real: Path) -> bool:

@@ -23,3 +23,6 @@ def read_project_yaml(path: Path) -> Any:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{path}: not valid YAML{line}; fix the syntax") from None
+    except RecursionError:
+        # PyYAML composes nested collections recursively; no real file nests this deep.
+        raise InputError(f"{path}: nested too deep to read; flatten it") from None

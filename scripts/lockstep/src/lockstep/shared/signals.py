@@ -1,0 +1,72 @@
+"""SIGTERM and SIGHUP handled as Ctrl-C is: the run unwinds, cleaning up as it goes.
+
+Python's default for both is to die at once: conda-lock or Poetry left running as
+orphans, the staging copy left behind. `docker stop`, CI cancellation and systemd
+send SIGTERM; a closed terminal sends SIGHUP. (In a container lockstep may be PID 1,
+which the kernel spares from signals it has no handler for: `docker stop` would
+wait its ten seconds and kill.) Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType
+from typing import NoReturn
+
+from lockstep.shared.errors import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, SignalExit
+
+_EXIT_CODES = {signal.SIGTERM: EXIT_TERMINATED, signal.SIGHUP: EXIT_HANGUP}
+
+
+def _raise_signal_exit(number: int, _frame: FrameType | None) -> None:
+    name = signal.Signals(number).name
+    raise SignalExit(_EXIT_CODES[signal.Signals(number)], name)
+
+
+def install_exit_handlers() -> None:
+    for number in _EXIT_CODES:
+        # An ignored signal (nohup) stays ignored, as the user asked.
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, _raise_signal_exit)
+
+
+def interrupted_underneath(error: BaseException) -> bool:
+    """True when a KeyboardInterrupt is in the error's cause or context chain.
+
+    Python 3.11 can wrap Ctrl-C during an import in another exception (a
+    RuntimeError from `__set_name__` while a class body is being made): the
+    user interrupted, so it is reported as such, not as a bug.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _signal_exit_in(error: BaseException) -> SignalExit | None:
+    current: BaseException | None = error
+    for _ in range(100):
+        if current is None or isinstance(current, SignalExit):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def exit_interrupted(error: BaseException) -> NoReturn:
+    """Say how the run was stopped and exit with the table's code for it, at once."""
+    signalled = _signal_exit_in(error)
+    if signalled is not None:
+        what, code = f"terminated ({signalled.name})", signalled.exit_code
+    else:
+        what, code = "interrupted", EXIT_INTERRUPTED
+    print(f"lockstep: {what}; no file was changed", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    # Exit now: metadata threads blocked on the network would otherwise hold
+    # the interpreter open until their timeout (the staging copy is gone already).
+    os._exit(code)
