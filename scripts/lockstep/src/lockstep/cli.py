@@ -79,6 +79,13 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sbom(args: argparse.Namespace) -> int:
+    from lockstep.sbom.run import write_sbom
+
+    write_sbom(project=args.project, platform=args.platform, output=args.output)
+    return EXIT_OK
+
+
 def _project_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--project",
@@ -170,6 +177,22 @@ def _add_doctor(commands: Commands) -> None:
     doctor.set_defaults(handler=_doctor)
 
 
+def _add_sbom(commands: Commands) -> None:
+    sbom = commands.add_parser(
+        "sbom", help="CycloneDX 1.6 SBOM of the runtime environment, from the lockfiles"
+    )
+    _project_option(sbom)
+    sbom.add_argument(
+        "--platform",
+        default="linux-64",
+        help="conda platform or Docker architecture of the image (default: linux-64)",
+    )
+    sbom.add_argument(
+        "--output", type=Path, default=None, help="file to write (default: standard output)"
+    )
+    sbom.set_defaults(handler=_sbom)
+
+
 COMMANDS: dict[str, Callable[[Commands], None]] = {
     "lock": _add_lock,
     "check": _add_check,
@@ -178,6 +201,7 @@ COMMANDS: dict[str, Callable[[Commands], None]] = {
     "pins": _add_pins,
     "verify": _add_verify,
     "doctor": _add_doctor,
+    "sbom": _add_sbom,
 }
 
 
