@@ -242,3 +242,52 @@ def test_conda_forge_purl_of_a_real_lockfile_line() -> None:
     assert purl == (
         "pkg:conda/numpy@1.24.2?build=py310h8deb116_0&channel=conda-forge&subdir=linux-64&type=conda"
     )
+
+
+def test_sbom_check_reads_micromambas_own_record(tmp_path: Path) -> None:
+    """It compares md5 and sha256 with the record micromamba 2.5.0 really wrote for numpy,
+    and names the hash that differs."""
+    recorded = Path(__file__).resolve().parents[1] / "data" / "recorded" / "conda-meta-numpy.json"
+    record = json.loads(recorded.read_text())
+    prefix = tmp_path / "env"
+    (prefix / "conda-meta").mkdir(parents=True)
+    (prefix / "conda-meta" / "numpy-2.5.5-py312h8ce0aa3_0.json").write_text(json.dumps(record))
+    purl = "pkg:conda/numpy@2.5.5?build=py312h8ce0aa3_0&channel=conda-forge&subdir=linux-64"
+    component = {"name": "numpy", "version": "2.5.5", "purl": purl + "&type=conda"}
+    sbom = tmp_path / "sbom.json"
+
+    sbom.write_text(
+        json.dumps(
+            {
+                "components": [
+                    {
+                        **component,
+                        "hashes": [
+                            {"alg": "MD5", "content": record["md5"]},
+                            {"alg": "SHA-256", "content": record["sha256"]},
+                        ],
+                    }
+                ]
+            }
+        )
+    )
+    agreeing = _check(prefix, sbom)
+    sbom.write_text(
+        json.dumps(
+            {
+                "components": [
+                    {
+                        **component,
+                        "hashes": [
+                            {"alg": "MD5", "content": "0" * 32},
+                        ],
+                    }
+                ]
+            }
+        )
+    )
+    differing = _check(prefix, sbom)
+
+    assert (agreeing.returncode, agreeing.stdout) == (0, "")
+    assert differing.returncode == 1
+    assert differing.stdout == f"conda package numpy: md5 SBOM {'0' * 32}, prefix {record['md5']}\n"
