@@ -1,4 +1,4 @@
-# Stages: tools -> requirements, wheels -> deps -> env -> runtime; deps -> dev.
+# Stages: tools -> requirements, wheels -> deps -> env -> runtime; deps -> dev; sbom -> runtime.
 # `make build` drives them; see README.md.
 
 # Base images and versions: the one place each is set.
@@ -117,6 +117,15 @@ RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
     _install_project.sh /wheels/wheel "${ENV_PREFIX}" /opt/project \
     && PYTHONPATH=/opt/lockstep-prefix "${ENV_PREFIX}/bin/python" -m lockstep verify "${ENV_PREFIX}"
 
+# ---------------------------------------------------------------- sbom
+# The runtime environment's CycloneDX SBOM, written by lockstep from the lockfiles
+# (docs/sbom.md); `make sbom` writes the same file on the host and checks both.
+FROM tools AS sbom
+ARG TARGETARCH
+COPY pyproject.toml poetry.lock conda-*.lock /project/
+RUN --mount=type=cache,target=/cache/lockstep,sharing=locked \
+    lockstep sbom --project /project --platform "${TARGETARCH}" --output /sbom/cyclonedx.json
+
 # ---------------------------------------------------------------- dev
 # deps plus the dev group and the project as an editable install of /project:
 # `make shell` mounts the working tree there, so edits need no rebuild.
@@ -156,6 +165,8 @@ COPY --from=deps /usr/local/bin/_activate_env.sh /usr/local/bin/
 COPY --chmod=755 docker/_env_entrypoint.sh /usr/local/bin/
 COPY docker/_bashrc.sh /etc/bash.bashrc.d/env.sh
 RUN echo '. /etc/bash.bashrc.d/env.sh' >> /etc/bash.bashrc
+# What the environment holds, as `make sbom` checks it (docs/sbom.md).
+COPY --from=sbom /sbom/cyclonedx.json /opt/sbom/cyclonedx.json
 # The project's files (a few), the last layer: a source edit rebuilds this one only.
 COPY --from=env /opt/project/ ${ENV_PREFIX}/
 USER ${APP_UID}
@@ -165,6 +176,9 @@ CMD ["python", "-m", "envreport"]
 # Last, so that a new revision or lockfile digest reruns nothing above.
 ARG REVISION=unknown
 ARG LOCKFILE_DIGESTS=unknown
+ARG SBOM_DIGEST=unknown
 LABEL org.opencontainers.image.title="envreport" \
       org.opencontainers.image.revision="${REVISION}" \
-      io.lockstep.lockfiles="${LOCKFILE_DIGESTS}"
+      io.lockstep.lockfiles="${LOCKFILE_DIGESTS}" \
+      io.lockstep.sbom="/opt/sbom/cyclonedx.json" \
+      io.lockstep.sbom.digest="${SBOM_DIGEST}"

@@ -25,7 +25,7 @@ help: ## Show this menu
 # The menu's sections, `Title:target ...` separated by `;`; a target in none is
 # listed under "Other", so a new one is never missing from the menu.
 MENU_SECTIONS := Daily work:build shell jupyter run test-image env-check doctor clean help;\
-  Locks:env-update env-upgrade env-bootstrap env-import lockfile-digests;\
+  Locks:env-update env-upgrade env-bootstrap env-import lockfile-digests sbom;\
   Images:push pin-base-images;\
   This template's own checks:test bench test-e2e tools-pins clean-venvs;\
   Starting a project:init
@@ -223,8 +223,9 @@ timed = @echo "==> $(1)" >&2; started=$$(date +%s); $(2); \
 build: .reproducible .tools-image $(if $(LOCKFILES_PRESENT),,env-bootstrap) ## Build the runtime and dev images (locks first when there are no lockfiles)
 	$(call timed,check the lockfiles,$(LOCKSTEP_RUN) lockstep check --project /project)
 	$(call timed,dev image $(DEV_IMAGE),$(call build_with,dev) $(LOAD) --target dev --tag $(DEV_IMAGE) .)
+	$(if $(DOCKER_PLATFORMS),,$(call timed,SBOM $(SBOM_FILE),$(WRITE_SBOM) "$$($(DOCKER) version --format '{{.Server.Arch}}')"))
 	$(call timed,runtime image $(RUNTIME_IMAGE)$(if $(DOCKER_PLATFORMS), for $(DOCKER_PLATFORMS)),\
-	  $(call build_with,runtime) $(RUNTIME_OUTPUT) --target runtime --tag $(RUNTIME_IMAGE) $(RUNTIME_LABELS) .)
+	  $(call build_with,runtime) $(RUNTIME_OUTPUT) --target runtime --tag $(RUNTIME_IMAGE) $(RUNTIME_LABELS) $(SBOM_LABEL) .)
 
 # Before the build, which can take many minutes.
 .PHONY: .registry
@@ -279,6 +280,26 @@ pin-base-images: .buildkit ## Pin the Dockerfile's base images by digest (commit
 	  sed "s|^ARG $$setting=.*|ARG $$setting=$$tag@$$digest|" Dockerfile > Dockerfile.pinning && mv Dockerfile.pinning Dockerfile; \
 	  echo "$$setting: $$tag@$$digest"; \
 	done
+
+# The SBOM (docs/sbom.md): lockstep writes it from the lockfiles, here and in the image
+# build alike. The label carries its digest, read when the recipe runs (after
+# WRITE_SBOM); a multi-platform build has one SBOM per platform, so none is labelled.
+SBOM_FILE := build/sbom/cyclonedx.json
+SBOM_IN_IMAGE := /opt/sbom/cyclonedx.json
+WRITE_SBOM = $(LOCKSTEP_RUN) lockstep sbom --project /project --output /project/$(SBOM_FILE) --platform
+SBOM_LABEL = $(if $(DOCKER_PLATFORMS),,--build-arg SBOM_DIGEST="sha256:$$(sha256sum $(SBOM_FILE) | cut -d' ' -f1)")
+
+.PHONY: sbom
+sbom: .tools-image ## Write the runtime image's SBOM (build/sbom/cyclonedx.json) and check it against the image
+	$(call image-exists,$(RUNTIME_IMAGE))
+	$(WRITE_SBOM) "$$($(DOCKER) image inspect --format '{{.Architecture}}' $(RUNTIME_IMAGE))"
+	$(DOCKER_RUN) --volume "$(CURDIR)/$(SBOM_FILE):/tmp/sbom.json:ro" \
+	  --volume "$(CURDIR)/scripts/lockstep/src/lockstep:/opt/lockstep-prefix/lockstep:ro" \
+	  --env PYTHONPATH=/opt/lockstep-prefix \
+	  $(RUNTIME_IMAGE) python -m lockstep.prefix.sbom_check /opt/env /tmp/sbom.json
+	@$(DOCKER_RUN) --entrypoint cat $(RUNTIME_IMAGE) $(SBOM_IN_IMAGE) | cmp --quiet - $(SBOM_FILE) || \
+	  { echo "make: the image's $(SBOM_IN_IMAGE) is not $(SBOM_FILE): rebuild the image (make build)" >&2; exit 1; }
+	@echo "$(SBOM_FILE): the runtime image $(RUNTIME_IMAGE) holds what it lists, and carries it at $(SBOM_IN_IMAGE)"
 
 .PHONY: lockfile-digests
 lockfile-digests: ## Print the lockfile digests the runtime image is labelled with

@@ -59,6 +59,7 @@ bad option); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pty
 import re
@@ -579,6 +580,21 @@ def step_doctor(session: Session) -> None:
         )
 
 
+def step_sbom(session: Session) -> str:
+    """`make sbom` checks the image against the SBOM; its copy in the image is the same file."""
+    session.make("sbom")
+    written = (session.copy / "build" / "sbom" / "cyclonedx.json").read_text(encoding="utf-8")
+    shown = session.docker_run(
+        "run", "--rm", "--entrypoint", "cat", session.images["runtime"], "/opt/sbom/cyclonedx.json"
+    )
+    if shown.returncode != 0 or shown.stdout != written:
+        raise StepFailed(
+            "the runtime image's /opt/sbom/cyclonedx.json is not the SBOM `make sbom` wrote"
+            f" ({one_line(shown.stderr) or 'the contents differ'})"
+        )
+    return f"{len(json.loads(written)['components'])} components"
+
+
 def step_reproducible(session: Session) -> str:
     epoch = session.source_date_epoch()
     build_flags = f"{session.make_variables()['BUILD_FLAGS']} --no-cache"
@@ -722,6 +738,7 @@ STEPS: tuple[Step, ...] = (
     Step("make shell in a terminal (pty): prompt and command -v python", step_shell_terminal),
     Step("make test-image", step_test_image),
     Step("make doctor", step_doctor),
+    Step("make sbom: the image holds what the SBOM lists, and carries it", step_sbom),
     Step("make build REPRODUCIBLE=1 twice, --no-cache: one runtime image ID", step_reproducible),
     Step("edit src/, make build: environment layers CACHED, project rebuilt", step_source_edit),
     Step(

@@ -80,6 +80,7 @@ def test_build_says_which_step_runs_and_how_long_it_took(project: Path, tmp_path
         "lock with conda-lock and Poetry",
         "check the lockfiles",
         "dev image envreport-dev:latest",
+        "SBOM build/sbom/cyclonedx.json",
         "runtime image envreport:latest",
     ]
     assert [line for line in progress if ": done in " not in line] == [f"==> {s}" for s in steps]

@@ -34,7 +34,16 @@ def values(stage: str, instruction: str) -> list[str]:
 
 def test_stages_in_order_runtime_last() -> None:
     """The stages, runtime last (what a plain `docker build .` builds)."""
-    assert list(stages()) == ["tools", "requirements", "wheels", "deps", "env", "dev", "runtime"]
+    assert list(stages()) == [
+        "tools",
+        "requirements",
+        "wheels",
+        "deps",
+        "env",
+        "sbom",
+        "dev",
+        "runtime",
+    ]
 
 
 def test_tools_copies_no_project_file() -> None:
@@ -161,6 +170,7 @@ def test_runtime_is_slim_non_root_and_has_no_conda_tooling() -> None:
     assert [v for v in values("runtime", "COPY") if "--from=" in v] == [
         "--from=deps ${ENV_PREFIX} ${ENV_PREFIX}",
         "--from=deps /usr/local/bin/_activate_env.sh /usr/local/bin/",
+        "--from=sbom /sbom/cyclonedx.json /opt/sbom/cyclonedx.json",
         "--from=env /opt/project/ ${ENV_PREFIX}/",
     ]
     assert values("runtime", "ENTRYPOINT") == ['["/usr/local/bin/_env_entrypoint.sh"]']

@@ -32,6 +32,8 @@ NOT_IN_THE_REPOSITORY = {
     ".lock": "uv's lock file in a prefix it installs into (the image removes it)",
     "conda-meta/history": "a file of the conda environment, in the image",
     "moby/buildkit": "BuildKit's image on Docker Hub",
+    "conda-meta/*.json": "conda's package records, in the image's environment",
+    "build/sbom/cyclonedx.json": "the SBOM `make build` and `make sbom` write (docs/sbom.md)",
 }
 # Names a doc may give in capitals that no file here reads: other tools' settings.
 OTHER_TOOLS_NAMES = {

@@ -466,6 +466,7 @@ def test_the_step_list_holds_every_command_of_the_card() -> None:
         "make shell in a terminal (pty)",
         "make test-image",
         "make doctor",
+        "make sbom: the image holds what the SBOM lists",
         "make build REPRODUCIBLE=1 twice, --no-cache: one runtime image ID",
         "edit src/, make build: environment layers CACHED, project rebuilt",
         '"tabulate>=0.9" to [project].dependencies: make env-check names poetry.lock',

@@ -79,6 +79,13 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sbom(args: argparse.Namespace) -> int:
+    from lockstep.sbom.run import write_sbom
+
+    write_sbom(project=args.project, platform=args.platform, output=args.output)
+    return EXIT_OK
+
+
 def exit_code_table() -> str:
     """The epilog of `lockstep --help`: every exit code and its meaning, one per line."""
     rows = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES)
@@ -176,6 +183,22 @@ def _add_doctor(commands: Commands) -> None:
     doctor.set_defaults(handler=_doctor)
 
 
+def _add_sbom(commands: Commands) -> None:
+    sbom = commands.add_parser(
+        "sbom", help="CycloneDX 1.6 SBOM of the runtime environment, from the lockfiles"
+    )
+    _project_option(sbom)
+    sbom.add_argument(
+        "--platform",
+        default="linux-64",
+        help="conda platform or Docker architecture of the image (default: linux-64)",
+    )
+    sbom.add_argument(
+        "--output", type=Path, default=None, help="file to write (default: standard output)"
+    )
+    sbom.set_defaults(handler=_sbom)
+
+
 COMMANDS: dict[str, Callable[[Commands], None]] = {
     "lock": _add_lock,
     "check": _add_check,
@@ -184,6 +207,7 @@ COMMANDS: dict[str, Callable[[Commands], None]] = {
     "pins": _add_pins,
     "verify": _add_verify,
     "doctor": _add_doctor,
+    "sbom": _add_sbom,
 }
 
 
