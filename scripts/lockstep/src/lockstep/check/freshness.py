@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lockstep.shared.errors import EXIT_FAILURE, EXIT_OK
 from lockstep.shared.inputs_fingerprint import inputs_fingerprint
@@ -26,8 +26,13 @@ from lockstep.shared.pyproject import (
 )
 from lockstep.shared.toml_reader import tomllib
 
+if TYPE_CHECKING:
+    from lockstep.shared.explicit_lockfile import DamagedLockfile
+
 UPDATE = "run `make env-update`"
 BOOTSTRAP = "run `make env-bootstrap`"
+# explicit_lockfile.RESOLVE, not imported: the fast path imports no lockfile reader.
+RESOLVE = "`make env-update` re-solves it"
 
 # Mirrors poetry/packages/locker.py (Poetry 2.5.1), Locker._get_content_hash:
 # Poetry lives in another environment, so its hash is recomputed here and
@@ -83,7 +88,7 @@ def conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Stale
     # Imported here: conda-lock takes most of `check`'s time, and the fast path needs none
     # of it, nor the lockfile reader (its types and patterns cost milliseconds to make).
     from lockstep.shared.conda_input_hash import conda_input_hashes
-    from lockstep.shared.explicit_lockfile import read_explicit_lockfile
+    from lockstep.shared.explicit_lockfile import DamagedLockfile, read_reusable_lockfile
 
     stale = []
     spec = files.virtual_packages
@@ -93,9 +98,23 @@ def conda_staleness(files: ProjectFiles, platforms: Sequence[str]) -> list[Stale
         path = files.conda_lock(platform)
         if not path.exists():
             stale.append(Staleness(path, "missing", BOOTSTRAP))
-        elif read_explicit_lockfile(path).input_hash != expected[platform]:
+            continue
+        try:
+            lockfile = read_reusable_lockfile(path)
+        except DamagedLockfile as damaged:
+            stale.append(_damaged(damaged))
+            continue
+        if lockfile.input_hash != expected[platform]:
             stale.append(Staleness(path, f"{changed} changed since it was locked", UPDATE))
     return stale + _unlisted_lockfiles(files, platforms)
+
+
+def _damaged(damaged: DamagedLockfile) -> Staleness:
+    return Staleness(damaged.path, damaged.reason, RESOLVE)
+
+
+def _damaged_paths(stale: Sequence[Staleness]) -> set[Path]:
+    return {item.path for item in stale if item.fix == RESOLVE}
 
 
 def _recorded_platforms(pyproject: Mapping[str, Any]) -> list[str]:
@@ -165,20 +184,38 @@ def poetry_lock_is_fresh(files: ProjectFiles) -> bool:
 
 
 def _digest_staleness(
-    files: ProjectFiles, platforms: Sequence[str], pyproject: Mapping[str, Any]
+    files: ProjectFiles,
+    platforms: Sequence[str],
+    pyproject: Mapping[str, Any],
+    *,
+    damaged: Collection[Path] = (),
 ) -> list[Staleness]:
+    """The lockfiles that differ from the digests recorded at lock time, but those already
+    reported `damaged`."""
     recorded = recorded_digests(pyproject)
     stale = []
     for platform in platforms:
         path = files.conda_lock(platform)
-        if not path.exists():
+        if not path.exists() or path in damaged:
             continue
         digest = recorded.get(conda_lock_name(platform))
         if digest is None:
             stale.append(Staleness(path, "its digest is not in [tool.lockstep]", UPDATE))
         elif digest != file_digest(path):
-            stale.append(Staleness(path, "changed since the conda group was pinned", UPDATE))
+            stale.append(_changed_lockfile(path))
     return stale
+
+
+def _changed_lockfile(path: Path) -> Staleness:
+    """A lockfile changed since it was locked: damaged (then a solve is the fix) or edited."""
+    # Imported here, as in conda_staleness: only a changed lockfile needs the reader.
+    from lockstep.shared.explicit_lockfile import DamagedLockfile, read_reusable_lockfile
+
+    try:
+        read_reusable_lockfile(path)
+    except DamagedLockfile as damaged:
+        return _damaged(damaged)
+    return Staleness(path, "changed since the conda group was pinned", UPDATE)
 
 
 def check_project(project: Path, *, fast: bool = True) -> list[Staleness]:
@@ -204,7 +241,8 @@ def check_project(project: Path, *, fast: bool = True) -> list[Staleness]:
         conda = conda_staleness(files, platforms)
     return [
         *conda,
-        *_digest_staleness(files, platforms, pyproject),
+        # A damaged lockfile's digest differs too: it is reported once, as damaged.
+        *_digest_staleness(files, platforms, pyproject, damaged=_damaged_paths(conda)),
         *_poetry_staleness(files, pyproject),
     ]
 

@@ -171,13 +171,20 @@ class _Rewrite:
         self.edits: dict[int, str | None] = {}
         self.report: list[str] = []
         self.expected = copy.deepcopy(data)
+        # Where the document's mapping ends: at a `...` end marker, the line it is on (the
+        # mapping's last line is the one before), else the end of the text.
+        self.document_end = root.end_mark.line if root.end_mark.column == 0 else len(self.lines)
 
     def run(self) -> EnvironmentImport:
         self._remove_prefix()
         pip_lines, kept = self._dependencies()
         self._add_platforms()
         text = self._render()
-        if yaml.safe_load(text) != self.expected:
+        try:
+            rewritten = yaml.safe_load(text)
+        except yaml.YAMLError:
+            rewritten = None
+        if rewritten != self.expected:
             raise InputError(
                 f"{self.path}: lockstep could not rewrite it line by line without changing"
                 " other entries; move the `pip:` entries to pyproject.toml by hand"
@@ -260,9 +267,11 @@ class _Rewrite:
         block = [f"platforms:{self.newline}"] + [
             f"{indent}- {platform}{self.newline}" for platform in defaults
         ]
-        if self.lines and not self.lines[-1].endswith(("\n", "\r")):
-            self.lines[-1] += self.newline
-        self.lines += block
+        # Inside the document: after a `...` end marker YAML would start a second one.
+        at = min(self.document_end, len(self.lines))
+        if at and not self.lines[at - 1].endswith(("\n", "\r")):
+            self.lines[at - 1] += self.newline
+        self.lines[at:at] = block
         self.expected["platforms"] = defaults
         self.report.append(
             f"added: platforms: {', '.join(defaults)} (lockstep's defaults, now written down)"

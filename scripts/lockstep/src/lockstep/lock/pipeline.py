@@ -22,7 +22,11 @@ from lockstep.lock.poetry_python import poetry_python_prefix
 from lockstep.shared import settings
 from lockstep.shared.conda_input_hash import conda_input_hashes
 from lockstep.shared.environment import EnvironmentSpec, load_environment
-from lockstep.shared.explicit_lockfile import ExplicitLockfile, read_explicit_lockfile
+from lockstep.shared.explicit_lockfile import (
+    DamagedLockfile,
+    ExplicitLockfile,
+    read_reusable_lockfile,
+)
 from lockstep.shared.inputs_fingerprint import inputs_fingerprint
 from lockstep.shared.model import Pin
 from lockstep.shared.progress import Progress
@@ -54,9 +58,19 @@ def platforms_to_solve(
     return [
         platform
         for platform in environment.platforms
-        if not files.conda_lock(platform).exists()
-        or read_explicit_lockfile(files.conda_lock(platform)).input_hash != expected[platform]
+        if not _reusable(files.conda_lock(platform), input_hash=expected[platform])
     ]
+
+
+def _reusable(path: Path, *, input_hash: str) -> bool:
+    """The lockfile exists, is whole and was solved from these inputs."""
+    if not path.exists():
+        return False
+    try:
+        return read_reusable_lockfile(path).input_hash == input_hash
+    except DamagedLockfile as damaged:
+        _report(f"re-solving {path.name}: it {damaged.reason}")
+        return False
 
 
 def solve_conda(files: ProjectFiles, platforms: Sequence[str]) -> None:
@@ -142,7 +156,7 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
                 remove_unlisted_lockfiles(files, environment)
             with progress.step("read the Python distributions of the conda packages"):
                 lockfiles = [
-                    read_explicit_lockfile(files.conda_lock(p)) for p in environment.platforms
+                    read_reusable_lockfile(files.conda_lock(p)) for p in environment.platforms
                 ]
                 index_url = primary_index_url(pyproject)
                 kept, left_out = pins_on_index(lockfiles, index_url=index_url, cache_dir=cache_dir)
