@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lockstep.importing.derive_python import conda_python_for
 from lockstep.importing.environment_file import (
     SYSTEM_MARKERS,
     EnvironmentImport,
@@ -37,6 +38,7 @@ from lockstep.shared.project import ENVIRONMENT_FILE, PYPROJECT_FILE, ProjectFil
 from lockstep.shared.pyproject import read_pyproject, requires_python
 from lockstep.shared.staging import Staging, run_lock
 from lockstep.shared.text_files import ConvertedText, read_converting
+from lockstep.shared.toml_reader import tomllib
 
 OUTPUTS = (ENVIRONMENT_FILE, PYPROJECT_FILE)
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -70,7 +72,11 @@ def import_project(*, project: Path, source: Path | None = None) -> ImportResult
     files = ProjectFiles(project.resolve())
     with run_lock(files.root):
         inputs = read_inputs(files, source)
-        environment = rewrite_environment(inputs.environment_text.text, path=inputs.environment)
+        environment = rewrite_environment(
+            inputs.environment_text.text,
+            path=inputs.environment,
+            python_if_missing=conda_python_for(_declared_python(inputs.pyproject_text)),
+        )
         requirements = gather_requirements(files, inputs, environment)
         lines = [*_conversions(inputs), *environment.lines, *requirements.notes]
         dependencies, sides = split_sides(requirements.dependencies, environment.conda_names)
@@ -112,6 +118,15 @@ def read_inputs(files: ProjectFiles, source: Path | None) -> Inputs:
         pyproject_text=_read(files.pyproject, "a project needs a pyproject.toml"),
         requirements=requirements,
     )
+
+
+def _declared_python(pyproject: ConvertedText) -> str | None:
+    """pyproject.toml's requires-python (or Poetry's python), for an environment.yml that
+    names no python; None when it has none or is not valid TOML (writing it says why)."""
+    try:
+        return requires_python(tomllib.loads(pyproject.text))
+    except (tomllib.TOMLDecodeError, InputError):
+        return None
 
 
 def _read(path: Path, missing: str) -> ConvertedText:
