@@ -336,12 +336,6 @@ def test_staging_with_named_outputs_swaps_those_only(tmp_path: Path) -> None:
         ),
         (
             lambda root: (root / "environment.yml").write_text(
-                ENVIRONMENT.replace("  - python=3.11\n", "")
-            ),
-            "environment.yml: names no python",
-        ),
-        (
-            lambda root: (root / "environment.yml").write_text(
                 ENVIRONMENT.replace("- rich>=13", "- rich>=>13")
             ),
             "environment.yml: pip entry 'rich>=>13'",

@@ -49,18 +49,17 @@ def _with_python(name: str) -> str:
 
 
 @pytest.mark.parametrize("name", NFCORE)
-def test_a_real_nfcore_file_is_refused_for_its_missing_python_not_its_marker(
-    tmp_path: Path, name: str
-) -> None:
-    """As nf-core writes it (no python), the import refuses it in one line naming python."""
+def test_a_real_nfcore_file_gets_a_python_and_keeps_its_marker(tmp_path: Path, name: str) -> None:
+    """As nf-core writes it (no python): the import adds one, says so, keeps `---`."""
     project = _project(tmp_path, (REAL / name).read_text())
 
     result = _lockstep("import", project=project)
 
-    assert result.returncode == EXIT_BAD_INPUT, result.stderr
-    (line,) = result.stderr.splitlines()
-    assert line.startswith(f"lockstep: error: {project / 'environment.yml'}: ")
-    assert "python" in line
+    assert result.returncode == 0, result.stderr
+    assert "added: python" in result.stdout + result.stderr
+    written = (project / "environment.yml").read_text()
+    assert written.startswith("---\n")
+    assert "python" in written
 
 
 @pytest.mark.parametrize("name", NFCORE)

@@ -115,11 +115,16 @@ def other_system_on_pypi(name: str) -> str | None:
     return None
 
 
-def rewrite_environment(text: str, *, path: Path) -> EnvironmentImport:
-    """The file in the template's shape; InputError (naming the file) when it cannot be."""
+def rewrite_environment(
+    text: str, *, path: Path, python_if_missing: tuple[str, str] | None = None
+) -> EnvironmentImport:
+    """The file in the template's shape; InputError (naming the file) when it cannot be.
+
+    `python_if_missing` is the conda spec to add, and where it came from, when the file
+    names no python (pip entries imply one; lockstep needs it named)."""
     data, root = _parse(text, path=path)
     try:
-        return _Rewrite(text, data, root, path=path).run()
+        return _Rewrite(text, data, root, path=path, python_if_missing=python_if_missing).run()
     except _Layout as layout:
         raise InputError(
             f"{path}: {layout} shares its line with other entries (flow style), so lockstep"
@@ -160,8 +165,19 @@ def _is_package_list(text: str) -> bool:
 
 
 class _Rewrite:
-    def __init__(self, text: str, data: dict[str, Any], root: MappingNode, *, path: Path):
+    def __init__(
+        self,
+        text: str,
+        data: dict[str, Any],
+        root: MappingNode,
+        *,
+        path: Path,
+        python_if_missing: tuple[str, str] | None = None,
+    ):
         self.path = path
+        self.python_if_missing = python_if_missing
+        # Lines to insert before a line index (the python added).
+        self.inserted: dict[int, str] = {}
         self.data = data
         self.lines = text.splitlines(keepends=True)
         self.newline = "\r\n" if uses_crlf(text) else "\n"
@@ -223,6 +239,18 @@ class _Rewrite:
                     expected.append(spec)
             else:
                 expected.append(item)
+        if self.python_if_missing is not None and "python" not in {
+            canonicalize_name(conda_name(spec)) for spec in kept
+        }:
+            spec, origin = self.python_if_missing
+            first = sequence.value[0].start_mark.line if sequence.value else None
+            if first is not None:
+                self.inserted[first] = f"{self._item_indent()}- {spec}{self.newline}"
+                kept.insert(0, spec)
+                expected.insert(0, spec)
+                self.report.append(
+                    f"added: {spec} to environment.yml (it named no python; {origin})"
+                )
         if not expected:
             # An empty list would be written as `dependencies:` alone, which YAML reads as null.
             raise InputError(
@@ -319,11 +347,12 @@ class _Rewrite:
         self.edits[line_index] = line[:start] + raw.replace(old, new, 1) + line[end:]
 
     def _render(self) -> str:
-        return "".join(
-            self.edits.get(index, line) or ""
-            for index, line in enumerate(self.lines)
-            if not (index in self.edits and self.edits[index] is None)
-        )
+        parts = []
+        for index, line in enumerate(self.lines):
+            parts.append(self.inserted.get(index, ""))
+            if not (index in self.edits and self.edits[index] is None):
+                parts.append(self.edits.get(index, line) or "")
+        return "".join(parts)
 
 
 def _end(node: Node) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lockstep.importing.derive_python import conda_python_for
 from lockstep.importing.environment_file import (
     SYSTEM_MARKERS,
     EnvironmentImport,
@@ -74,7 +75,11 @@ def import_project(*, project: Path, source: Path | None = None) -> ImportResult
         # The writer edits with tomlkit, which assumes the tables it edits are tables.
         pyproject_data = load_toml(inputs.pyproject_text.text, path=files.pyproject)
         check_pyproject_shapes(pyproject_data, path=files.pyproject)
-        environment = rewrite_environment(inputs.environment_text.text, path=inputs.environment)
+        environment = rewrite_environment(
+            inputs.environment_text.text,
+            path=inputs.environment,
+            python_if_missing=conda_python_for(requires_python(pyproject_data)),
+        )
         requirements = gather_requirements(files, inputs, environment)
         lines = [*_conversions(inputs), *environment.lines, *requirements.notes]
         dependencies, sides = split_sides(requirements.dependencies, environment.conda_names)
