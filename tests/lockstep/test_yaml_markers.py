@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lockstep.shared.errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK
+from lockstep.shared.errors import EXIT_FAILURE, EXIT_OK
 from tests.lockstep.lock_scenario import REPO_ROOT
 
 REAL = REPO_ROOT / "tests" / "data" / "realworld" / "inputs" / "env"
