@@ -29,6 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from lockstep.shared import settings
 from lockstep.shared.errors import InputError
 from lockstep.shared.text_files import uses_crlf
+from lockstep.shared.yaml_files import SAFE_LOADER, load_yaml
 
 # What `conda env export` lists on Windows or macOS that cannot be solved for Linux:
 # packages built for that system only, on conda-forge and on Anaconda's defaults
@@ -129,8 +130,8 @@ def rewrite_environment(text: str, *, path: Path) -> EnvironmentImport:
 
 def _parse(text: str, *, path: Path) -> tuple[dict[str, Any], MappingNode]:
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = load_yaml(text)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
@@ -177,7 +178,7 @@ class _Rewrite:
         pip_lines, kept = self._dependencies()
         self._add_platforms()
         text = self._render()
-        if yaml.safe_load(text) != self.expected:
+        if load_yaml(text) != self.expected:
             raise InputError(
                 f"{self.path}: lockstep could not rewrite it line by line without changing"
                 " other entries; move the `pip:` entries to pyproject.toml by hand"
