@@ -38,7 +38,7 @@ def _inputs(kind: str, size: int) -> tuple[str, str]:
 
 def _seconds(command: list[str], cwd: Path) -> str:
     start = time.perf_counter()
-    run = subprocess.run(command, cwd=cwd, capture_output=True, check=False)  # noqa: S603
+    run = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
     return f"{time.perf_counter() - start:.1f} s (exit {run.returncode})"
 
 
