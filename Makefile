@@ -399,6 +399,7 @@ bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's me
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_pins.py
 	$(TEST_RUN_ENV) $(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_check.py --workers $(PYTEST_WORKERS)
 	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_installers.py
+	$(TEST_VENV)/bin/python scripts/lockstep/benchmarks/bench_input_size.py
 
 # Once, in a fresh copy of the template: runs on the host (no Docker needed), with the
 # test environment's lockstep.

@@ -21,7 +21,7 @@ WITH_A_BUG = """
 import sys, yaml
 def broken(*args, **kwargs):
     raise ZeroDivisionError("injected bug")
-yaml.safe_load = broken
+yaml.safe_load = yaml.load = broken
 from lockstep.cli import main
 sys.exit(main())
 """

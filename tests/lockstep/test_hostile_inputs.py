@@ -98,7 +98,9 @@ def test_yaml_nested_20000_deep_is_bad_input(project: Path) -> None:
 
     result = lockstep("check", "--project", str(project))
 
-    assert_one_line_refusal(result, "environment.yml", "nested too deep")
+    line = assert_one_line_refusal(result, "environment.yml")
+    # PyYAML's Python reader runs out of stack; libyaml's refuses past its depth limit.
+    assert "nested too deep" in line or "not valid YAML" in line
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "nan", "inf"])

@@ -127,3 +127,16 @@ def test_pip_check_sees_the_prefix_not_lockstep_s_own_path(prefix: Path, tmp_pat
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_pip_upgrade_found_whatever_case_each_installer_wrote(prefix: Path) -> None:
+    """conda-forge's pyyaml writes `Name: PyYAML`; pip's wheel of it may be named `pyyaml`:
+    one distribution (PEP 503 names are case-insensitive), so the upgrade is found."""
+    files = add_conda_package(prefix, "pyyaml", "6.0.2", [("PyYAML", "6.0.2")])
+    shutil.rmtree(prefix / Path(files[0]).parent)
+    add_dist(prefix, "pyyaml", "6.0.3", installer="pip")
+
+    problems = verify_prefix(prefix)
+
+    assert len(problems) == 1
+    assert "conda installed 6.0.2 (package pyyaml), but the prefix has 6.0.3 (pip)" in problems[0]

@@ -29,6 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from lockstep.shared import settings
 from lockstep.shared.errors import InputError
 from lockstep.shared.text_files import uses_crlf
+from lockstep.shared.yaml_files import SAFE_LOADER, load_yaml
 
 # What `conda env export` lists on Windows or macOS that cannot be solved for Linux:
 # packages built for that system only, on conda-forge and on Anaconda's defaults
@@ -134,8 +135,8 @@ def rewrite_environment(
 
 def _parse(text: str, *, path: Path) -> tuple[dict[str, Any], MappingNode]:
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = load_yaml(text)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
@@ -197,7 +198,7 @@ class _Rewrite:
         self._add_platforms()
         text = self._render()
         try:
-            rewritten = yaml.safe_load(text)
+            rewritten = load_yaml(text)
         except yaml.YAMLError:
             rewritten = None
         if rewritten != self.expected:

@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from tomlkit.container import Container
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.items import AoT, Array, Comment, InlineTable, Table
 from tomlkit.toml_document import TOMLDocument
 
 from lockstep.importing.derive_python import requires_python_for
@@ -140,31 +141,54 @@ def _child_table(parent: Any, key: str) -> Any:
     return parent[key]
 
 
-def _add_key(table: Any, key: str, value: Any, *, first: bool = False) -> None:
-    """Add key = value after the table's last entry (or before its first), not after the
-    blank lines and comments that end the table: those introduce what follows it, and
-    tomlkit's own `add` would put the new entry below them. tomlkit (pinned) has no public
-    insert; its container's is used, and the tests check the bytes around it."""
-    container = table.value
-    keys = [
-        item_key
-        for item_key, item in container.body
+def _add_keys(
+    parent: Any, name: str, entries: Sequence[tuple[str, Any]], *, first: bool = False
+) -> None:
+    """Add the entries to parent[name] after its last entry (or before its first), not after
+    the blank lines and comments that end the table: those introduce what follows it, and
+    tomlkit's own `add` would put new entries below them. tomlkit has no public insert, so
+    the table is rebuilt in order, with its own items, and put back in its parent; all the
+    entries at once, so adding n dependencies stays linear in the table's size."""
+    if not entries:
+        return
+    table = parent[name]
+    body = table.value.body
+    plain = [
+        index
+        for index, (item_key, item) in enumerate(body)
         if item_key is not None and not isinstance(item, Table | AoT)
     ]
-    if not keys:
-        table.add(key, value)
-    elif first:
-        container._insert_at(container.body.index((keys[0], container.item(keys[0]))), key, value)
-    else:
-        container._insert_after(keys[-1], key, value)
+    if not plain:
+        for key, value in entries:
+            table.add(key, value)
+        return
+    at = plain[0] if first else plain[-1] + 1
+    items = [*body[:at], *((key, tomlkit.item(value)) for key, value in entries), *body[at:]]
+    last = items[-1][1]
+    if isinstance(last, Comment) and last.trivia.trail.endswith("\n"):
+        # tomlkit puts a blank line after a replaced table that does not end with
+        # whitespace: the comment's newline becomes that whitespace, so the bytes stay.
+        last.trivia.trail = last.trivia.trail[:-1]
+        items.append((None, tomlkit.ws("\n")))
+    container = Container(parsed=True)
+    for item_key, item in items:
+        container.append(item_key, item)
+    parent[name] = Table(
+        container,
+        table.trivia,
+        table.is_aot_element(),
+        table.is_super_table(),
+        table.name,
+        table.display_name,
+    )
 
 
-def _poetry_dependencies(document: TOMLDocument) -> Table:
+def _poetry(document: TOMLDocument) -> Any:
+    """[tool.poetry], with its dependencies table (created when missing)."""
     poetry = _child_table(_child_table(document, "tool"), "poetry")
     if "dependencies" not in poetry:
         poetry["dependencies"] = tomlkit.table()
-    table: Table = poetry["dependencies"]
-    return table
+    return poetry
 
 
 def _add_requires_python(document: TOMLDocument, style: Style, *, python_spec: str) -> list[str]:
@@ -181,9 +205,9 @@ def _add_requires_python(document: TOMLDocument, style: Style, *, python_spec: s
             " narrow it; add one to pyproject.toml if you want one)"
         ]
     if style is Style.PEP621:
-        _add_key(project, "requires-python", derived)
+        _add_keys(document, "project", [("requires-python", derived)])
         return [f'added: requires-python = "{derived}" (from environment.yml\'s python)']
-    _add_key(_poetry_dependencies(document), "python", derived, first=True)
+    _add_keys(_poetry(document), "dependencies", [("python", derived)], first=True)
     return [
         f'added: [tool.poetry.dependencies] python = "{derived}" (from environment.yml\'s python)'
     ]
@@ -222,6 +246,7 @@ def _add_dependencies(
     document: TOMLDocument, style: Style, dependencies: Sequence[Dependency]
 ) -> list[str]:
     lines = []
+    poetry_entries: list[tuple[str, Any]] = []  # added to [tool.poetry.dependencies] at once
     existing = _existing(document, style)
     for dependency in dependencies:
         declared = existing.get(dependency.key)
@@ -233,13 +258,15 @@ def _add_dependencies(
                     f"kept: pyproject.toml's {declared.text} (not the pip entry {dependency.line})"
                 )
             continue
-        added = _add_dependency(document, style, dependency)
+        added = _add_dependency(document, style, dependency, poetry_entries)
         note = (
             " (an editable git checkout becomes a plain git dependency)"
             if dependency.editable and dependency.git
             else ""
         )
         lines.append(f"moved: {dependency.line} -> {added}{note}")
+    if poetry_entries:
+        _add_keys(_poetry(document), "dependencies", poetry_entries)
     array = document.get("project", {}).get("dependencies")
     if lines and isinstance(array, Array):
         rendered = array.as_string()
@@ -248,21 +275,28 @@ def _add_dependencies(
     return lines
 
 
-def _add_dependency(document: TOMLDocument, style: Style, dependency: Dependency) -> str:
-    """Add one dependency; the entry as added, for the report."""
+def _add_dependency(
+    document: TOMLDocument,
+    style: Style,
+    dependency: Dependency,
+    poetry_entries: list[tuple[str, Any]],
+) -> str:
+    """Add one dependency (its [tool.poetry.dependencies] entry to poetry_entries, for the
+    caller to add); the entry as added, for the report."""
     if style is Style.POETRY:
         value = poetry_value(dependency)
-        _add_key(_poetry_dependencies(document), dependency.name, value)
+        poetry_entries.append((dependency.name, value))
         return f"[tool.poetry.dependencies] {dependency.name} = {tomlkit.item(value).as_string()}"
     project = document["project"]
     if "dependencies" not in project:
-        _add_key(project, "dependencies", tomlkit.array().multiline(True))
+        _add_keys(document, "project", [("dependencies", tomlkit.array().multiline(True))])
+        project = document["project"]
     project["dependencies"].append(pep508(dependency))
     added = f"[project] dependencies: {pep508(dependency)}"
     if dependency.path is not None:
         # PEP 621 has no relative paths; Poetry reads them from its own table, by name.
         value = poetry_value(dependency)
-        _add_key(_poetry_dependencies(document), dependency.name, value)
+        poetry_entries.append((dependency.name, value))
         added += (
             f", [tool.poetry.dependencies] {dependency.name} = {tomlkit.item(value).as_string()}"
         )

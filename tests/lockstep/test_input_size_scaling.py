@@ -1,0 +1,72 @@
+"""Work grows linearly with the input: n and 4n entries, timed in the same run.
+
+Not a timed test: a fixed machine speed is never assumed, only the ratio between two sizes
+measured one after the other (best of three each). Linear work gives a ratio near 4; the
+quadratic code this guards against (one scan of [tool.poetry.dependencies] per added
+dependency; PyYAML's per-character reader is linear, only slow) gives 16 and more.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lockstep.importing.environment_file import rewrite_environment
+from lockstep.importing.pyproject_writer import write_pyproject
+from lockstep.importing.requirements import parse_lines
+
+SMALL = 1000
+# Generous: linear is ~4, quadratic ~16; a busy machine moves single runs, not best-of-3.
+MAX_RATIO = 9.0
+POETRY_PYPROJECT = """[tool.poetry]
+name = "demo"
+version = "0.1.0"
+
+[tool.poetry.dependencies]
+python = "^3.10"
+requests = "^2.31"
+
+# The dev group follows.
+[tool.poetry.group.dev.dependencies]
+pytest = "^8"
+"""
+
+
+def _best_of_three(work: Callable[[], object]) -> float:
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def _ratio(work_for: Callable[[int], Callable[[], object]]) -> float:
+    small, large = work_for(SMALL), work_for(4 * SMALL)
+    small()  # warm-up: imports and caches, outside the timing
+    return _best_of_three(large) / _best_of_three(small)
+
+
+def test_adding_poetry_dependencies_is_linear(tmp_path: Path) -> None:
+    def work_for(n: int) -> Callable[[], object]:
+        lines = [f"pkg{i}==1.0" for i in range(n)]
+        requirements = parse_lines(lines, where=tmp_path / "r.txt", project_root=tmp_path)
+        return lambda: write_pyproject(
+            POETRY_PYPROJECT,
+            path=tmp_path / "pyproject.toml",
+            dependencies=requirements.dependencies,
+            indexes=[],
+            python_spec="3.11",
+        )
+
+    assert _ratio(work_for) < MAX_RATIO
+
+
+def test_rewriting_a_commented_environment_is_linear(tmp_path: Path) -> None:
+    def work_for(n: int) -> Callable[[], object]:
+        comments = "".join(f"# note {i}: {'x' * 60}\n" for i in range(10 * n))
+        text = f"name: demo\n{comments}dependencies:\n  - python=3.11\n  - numpy\n"
+        return lambda: rewrite_environment(text, path=tmp_path / "environment.yml")
+
+    assert _ratio(work_for) < MAX_RATIO
