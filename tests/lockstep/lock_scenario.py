@@ -217,8 +217,10 @@ class LockScenario:
             timeout=300,
         )
 
-    def interrupt_lock_at(self, marker: str, **extra_env: str) -> tuple[int, str]:
-        """Run `lockstep lock`, send SIGINT once `marker` appears on stderr; (exit code, stderr)."""
+    def interrupt_lock_at(
+        self, marker: str, number: int = signal.SIGINT, **extra_env: str
+    ) -> tuple[int, str]:
+        """Run `lockstep lock`, send the signal once `marker` is on stderr; (exit code, stderr)."""
         process = subprocess.Popen(
             [sys.executable, "-m", "lockstep", "lock", "--project", str(self.project)],
             stdout=subprocess.DEVNULL,
@@ -233,7 +235,7 @@ class LockScenario:
             seen.append(line)
             if marker in line:
                 time.sleep(0.3)
-                process.send_signal(signal.SIGINT)
+                process.send_signal(number)
                 break
         _, rest = process.communicate(timeout=60)
         return process.returncode, "".join(seen) + (rest or "")

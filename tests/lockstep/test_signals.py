@@ -72,19 +72,6 @@ def lock_process(scenario: LockScenario, run: str, **env: str) -> Iterator[subpr
             process.wait()
 
 
-def signal_at_marker(process: subprocess.Popen[str], marker: str, number: int) -> str:
-    seen = []
-    assert process.stderr is not None
-    for line in process.stderr:
-        seen.append(line)
-        if marker in line:
-            time.sleep(0.3)
-            process.send_signal(number)
-            break
-    _, rest = process.communicate(timeout=60)
-    return "".join(seen) + (rest or "")
-
-
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
 @pytest.mark.parametrize(
     ("marker", "setup"),
@@ -104,10 +91,9 @@ def test_a_signal_during_a_step_stops_every_child_and_changes_nothing(
     before = tree_digest(locked.project)
     run = secrets.token_hex(8)
 
-    with lock_process(locked, run) as process:
-        stderr = signal_at_marker(process, marker, number)
+    code, stderr = locked.interrupt_lock_at(marker, number, **{MARKER: run})
 
-    assert process.returncode == EXIT_CODES[signal.Signals(number)], stderr
+    assert code == EXIT_CODES[signal.Signals(number)], stderr
     assert stderr.strip().splitlines()[-1].startswith("lockstep: terminated (SIG")
     assert survivors(run) == []
     assert tree_digest(locked.project) == before

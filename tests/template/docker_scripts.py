@@ -41,3 +41,23 @@ def write_activation(directory: Path, prefix: Path) -> Path:
         env={"PATH": "/usr/bin:/bin", "MAMBA_EXE": str(micromamba)},
     )
     return output
+
+
+def install_conda_env(
+    tmp_path: Path, arch: str, prefix: str = "/opt/env", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """docker/_install_conda_env.sh on tmp_path/locks, micromamba the recorded stand-in."""
+    micromamba, _ = recorded_micromamba(tmp_path)
+    return subprocess.run(
+        [str(DOCKER_DIR / "_install_conda_env.sh"), arch, str(tmp_path / "locks"), prefix],
+        capture_output=True,
+        text=True,
+        check=False,
+        # lockstep's own Python, as the tools image's /opt/lockstep/bin/python.
+        env={
+            "PATH": "/usr/bin:/bin",
+            "MAMBA_EXE": str(micromamba),
+            "LOCKSTEP_PYTHON": sys.executable,
+            **env,
+        },
+    )

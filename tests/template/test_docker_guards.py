@@ -38,8 +38,9 @@ NO_SUCH_IMAGE = 'echo "Error: No such image: $3" >&2; exit 1'
 NO_SUCH_VOLUME = 'echo "Error: No such volume: $3" >&2; exit 1'
 
 
-def standin_docker(tmp_path: Path, **answers: str) -> tuple[Path, Path]:
-    """A docker client script and the log of its calls; `answers` override the healthy defaults."""
+def standin_docker(tmp_path: Path, template: str = STANDIN, **answers: str) -> tuple[Path, Path]:
+    """A docker client script and the log of its calls; `answers` override the healthy
+    defaults, for the cases `template` has (GPU_STANDIN, INSPECT_STANDIN add some)."""
     log = tmp_path / "docker-calls"
     script = tmp_path / "docker"
     behaviour = {
@@ -48,9 +49,11 @@ def standin_docker(tmp_path: Path, **answers: str) -> tuple[Path, Path]:
         "client_version": "28.2.2",
         "image_inspect": OK,
         "volume_inspect": OK,
+        "runtimes": OK,
+        "inspect": OK,
         **answers,
     }
-    script.write_text(STANDIN.format(log=log, **behaviour))
+    script.write_text(template.format(log=log, **behaviour))
     script.chmod(0o755)
     return script, log
 
@@ -163,21 +166,7 @@ GPU_STANDIN = STANDIN.replace(
 
 
 def gpu_docker(tmp_path: Path, runtimes: str) -> tuple[Path, Path]:
-    log = tmp_path / "docker-calls"
-    script = tmp_path / "docker"
-    script.write_text(
-        GPU_STANDIN.format(
-            log=log,
-            info=OK,
-            runtimes=runtimes,
-            buildx=OK,
-            client_version="28.2.2",
-            image_inspect=OK,
-            volume_inspect=OK,
-        )
-    )
-    script.chmod(0o755)
-    return script, log
+    return standin_docker(tmp_path, GPU_STANDIN, runtimes=runtimes)
 
 
 def test_gpu_without_nvidias_runtime_says_what_to_install(project: Path, tmp_path: Path) -> None:
@@ -275,21 +264,7 @@ NO_INSPECT = "echo \"docker: 'buildx' is not a docker command.\" >&2; exit 1"
 
 def inspect_docker(tmp_path: Path, inspect: str) -> tuple[Path, Path]:
     """A docker client whose `buildx inspect` answers `inspect` (a shell command)."""
-    log = tmp_path / "docker-calls"
-    script = tmp_path / "docker"
-    script.write_text(
-        INSPECT_STANDIN.format(
-            log=log,
-            info=OK,
-            buildx=OK,
-            inspect=inspect,
-            client_version="28.2.2",
-            image_inspect=OK,
-            volume_inspect=OK,
-        )
-    )
-    script.chmod(0o755)
-    return script, log
+    return standin_docker(tmp_path, INSPECT_STANDIN, inspect=inspect)
 
 
 def recorded_inspect(version: str) -> str:

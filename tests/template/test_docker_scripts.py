@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -16,8 +15,8 @@ import pytest
 
 from tests.template.docker_scripts import (
     DOCKER_DIR,
+    install_conda_env,
     logged_calls,
-    recorded_micromamba,
     write_activation,
 )
 from tests.template.make import REPO_ROOT
@@ -186,23 +185,6 @@ def test_the_dev_image_turns_the_base_activation_off() -> None:
     for stage in (dev, runtime):
         assert "COPY docker/_bashrc.sh /etc/bash.bashrc.d/env.sh" in stage
         assert "echo '. /etc/bash.bashrc.d/env.sh' >> /etc/bash.bashrc" in stage
-
-
-def install_conda_env(tmp_path: Path, arch: str, **env: str) -> subprocess.CompletedProcess[str]:
-    micromamba, _ = recorded_micromamba(tmp_path)
-    return subprocess.run(
-        [str(DOCKER_DIR / "_install_conda_env.sh"), arch, str(tmp_path / "locks"), "/opt/env"],
-        capture_output=True,
-        text=True,
-        check=False,
-        # lockstep's own Python, as the tools image's /opt/lockstep/bin/python.
-        env={
-            "PATH": "/usr/bin:/bin",
-            "MAMBA_EXE": str(micromamba),
-            "LOCKSTEP_PYTHON": sys.executable,
-            **env,
-        },
-    )
 
 
 @pytest.fixture

@@ -202,7 +202,7 @@ def test_micromambas_history_times_are_fixed(tmp_path: Path) -> None:
     """conda-meta/history's entry heads (conda's `==> YYYY-MM-DD HH:MM:SS <==`) become one
     fixed time; every other line stays. micromamba cannot run here: the file is laid out
     as conda's history format is, the create call is the recorded stand-in's."""
-    from tests.template.docker_scripts import recorded_micromamba
+    from tests.template.docker_scripts import install_conda_env
 
     locks = tmp_path / "locks"
     locks.mkdir()
@@ -218,19 +218,7 @@ def test_micromambas_history_times_are_fixed(tmp_path: Path) -> None:
         "# cmd: micromamba create --yes --prefix /opt/env --file conda-linux-64.lock\n"
         "+https://conda.anaconda.org/conda-forge/linux-64::python-3.12.10-h9e4cc4f_0_cpython\n"
     )
-    micromamba, _ = recorded_micromamba(tmp_path)
-
-    result = subprocess.run(
-        [str(DOCKER_DIR / "_install_conda_env.sh"), "amd64", str(locks), str(prefix)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "MAMBA_EXE": str(micromamba),
-            "LOCKSTEP_PYTHON": sys.executable,
-        },
-    )
+    result = install_conda_env(tmp_path, "amd64", prefix=str(prefix))
 
     assert result.returncode == 0, result.stderr
     assert history.read_text().splitlines() == [
