@@ -107,13 +107,18 @@ if TYPE_CHECKING:
     Commands: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
+def _switch(parser: argparse.ArgumentParser, flag: str, help_text: str) -> None:
+    """An on/off option: absent False, given True."""
+    parser.add_argument(flag, action="store_true", help=help_text)
+
+
 def _add_lock(commands: Commands) -> None:
     lock = commands.add_parser("lock", help="relock conda and Poetry together, all or nothing")
     _project_option(lock)
-    lock.add_argument(
+    _switch(
+        lock,
         "--upgrade",
-        action="store_true",
-        help="re-solve conda even when its lockfiles are fresh, and regenerate poetry.lock",
+        "re-solve conda even when its lockfiles are fresh, and regenerate poetry.lock",
     )
     lock.set_defaults(handler=_lock)
 
@@ -148,10 +153,10 @@ def _add_init(commands: Commands) -> None:
     )
     init.add_argument("name", help="the project's name, e.g. my-project (package my_project)")
     _project_option(init)
-    init.add_argument(
+    _switch(
+        init,
         "--keep-template-tests",
-        action="store_true",
-        help="keep the template's own tests, benchmarks and their settings",
+        "keep the template's own tests, benchmarks and their settings",
     )
     init.set_defaults(handler=_init)
 
