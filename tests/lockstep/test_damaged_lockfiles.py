@@ -124,3 +124,26 @@ def test_a_damaged_lockfile_elsewhere_is_bad_input(tmp_path: Path) -> None:
     assert raised.value.exit_code == EXIT_BAD_INPUT
     assert str(raised.value).startswith(f"{path}: line 3 has no md5 or sha256")
     assert str(raised.value).endswith(RESOLVES)
+
+
+def test_a_poetry_lock_with_conflict_markers_is_stale_and_locked_again(
+    locked: LockScenario,
+) -> None:
+    """A merge left `<<<<<<<` in poetry.lock: check names it and the fix; lock then locks
+    from pyproject.toml (real Poetry, which would stop on "Unable to read the lock file")."""
+    lock = locked.project / "poetry.lock"
+    text = lock.read_text()
+    first = text.index("\n[[package]]\n") + 1
+    lock.write_text(text[:first] + "<<<<<<< HEAD\n=======\n>>>>>>> other\n" + text[first:])
+
+    check = locked.lockstep_process("check")
+
+    assert check.returncode == 1, check.stderr
+    assert "poetry.lock" in check.stdout + check.stderr
+    assert "merge-conflict markers" in check.stdout + check.stderr
+
+    relock = locked.lockstep_process("lock")
+
+    assert relock.returncode == 0, relock.stderr
+    assert "<<<<<<<" not in lock.read_text()
+    assert locked.lockstep_process("check").returncode == 0

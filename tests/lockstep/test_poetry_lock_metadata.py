@@ -77,5 +77,5 @@ def test_a_merge_conflict_in_the_package_tables_is_stale(project: Path) -> None:
     lock.write_text(conflicted)
 
     assert [(item.path.name, item.reason) for item in check_project(project)] == [
-        ("poetry.lock", "not valid UTF-8 TOML")
+        ("poetry.lock", "has merge-conflict markers (<<<<<<<); locked again from pyproject.toml")
     ]

@@ -313,5 +313,5 @@ def test_a_utf16_poetry_lock_is_stale_not_a_crash(tmp_path: Path) -> None:
     lock.write_bytes(lock.read_text().encode("utf-16"))
 
     assert [(item.path.name, item.reason) for item in check_project(root)] == [
-        ("poetry.lock", "not valid UTF-8 TOML")
+        ("poetry.lock", "not valid UTF-8 TOML; locked again from pyproject.toml")
     ]

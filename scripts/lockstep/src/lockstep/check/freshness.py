@@ -164,15 +164,36 @@ def _metadata(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def unreadable_poetry_lock(lockfile: bytes) -> str | None:
+    """Why Poetry cannot read this poetry.lock (conflict markers, not TOML), or None.
+
+    `lock` then locks again from pyproject.toml alone: Poetry itself would stop
+    with "Unable to read the lock file".
+    """
+    if _CONFLICT_MARKER in lockfile or lockfile.startswith(_CONFLICT_MARKER[1:]):
+        return "has merge-conflict markers (<<<<<<<)"
+    try:
+        tomllib.loads(lockfile.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+        return "is not valid UTF-8 TOML"
+    return None
+
+
 def _poetry_staleness(files: ProjectFiles, pyproject: Mapping[str, Any]) -> list[Staleness]:
     path = files.poetry_lock
     try:
-        locked = locked_content_hash(path.read_bytes())
+        body = path.read_bytes()
+        locked = locked_content_hash(body)
     except FileNotFoundError:
         return [Staleness(path, "missing", BOOTSTRAP)]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
         # A UTF-16, hand-mangled or absurdly nested lockfile: regenerating it is the fix.
-        return [Staleness(path, "not valid UTF-8 TOML", UPDATE)]
+        reason = unreadable_poetry_lock(body) or "is not valid UTF-8 TOML"
+        return [
+            Staleness(
+                path, f"{reason.removeprefix('is ')}; locked again from pyproject.toml", UPDATE
+            )
+        ]
     if locked != poetry_content_hash(pyproject):
         return [Staleness(path, "pyproject.toml changed since it was locked", UPDATE)]
     return []

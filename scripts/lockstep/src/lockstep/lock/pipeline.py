@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from lockstep.check.freshness import poetry_lock_is_fresh
+from lockstep.check.freshness import poetry_lock_is_fresh, unreadable_poetry_lock
 from lockstep.lock.index import missing_from_index
 from lockstep.lock.package_info import distributions_by_platform
 from lockstep.lock.pins import derive_pins
@@ -122,6 +122,17 @@ def poetry_lock(files: ProjectFiles, *, upgrade: bool, python_prefix: Path | Non
     run_tool(command, cwd=files.root, env=env)
 
 
+def _drop_unreadable_poetry_lock(files: ProjectFiles) -> None:
+    """A staged poetry.lock Poetry cannot read (a merge left its markers) is removed:
+    Poetry then locks from pyproject.toml alone instead of stopping on it."""
+    if not files.poetry_lock.exists():
+        return
+    reason = unreadable_poetry_lock(files.poetry_lock.read_bytes())
+    if reason is not None:
+        _report(f"poetry.lock {reason}: locking again from pyproject.toml")
+        files.poetry_lock.unlink()
+
+
 def pins_on_index(
     lockfiles: Sequence[ExplicitLockfile], *, index_url: str, cache_dir: Path | None
 ) -> tuple[list[Pin], list[Pin]]:
@@ -177,6 +188,7 @@ def lock_project(*, project: Path, upgrade: bool = False, cache_dir: Path | None
                 if not upgrade and poetry_lock_is_fresh(files):
                     step.skip("poetry.lock fresh, reused")
                 else:
+                    _drop_unreadable_poetry_lock(files)
                     python_prefix = poetry_python_prefix(
                         environment,
                         cache_dir=cache_dir or settings.cache_dir(),
