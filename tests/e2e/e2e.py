@@ -25,21 +25,23 @@ make call (so no image, tag or cache volume of yours is touched):
     `command -v python` answers the environment's python;
  9. `make test-image`;
 10. `make doctor`: its table lists numpy, installed by conda;
-11. `make build REPRODUCIBLE=1` twice, every layer rebuilt (--no-cache), with one
+11. `make sbom`: the image's conda-meta and dist-info are what the SBOM lists, and
+    the image's /opt/sbom/cyclonedx.json is the file `make sbom` wrote;
+12. `make build REPRODUCIBLE=1` twice, every layer rebuilt (--no-cache), with one
     SOURCE_DATE_EPOCH: both builds give the same runtime image ID. Skipped, with
     the reason, where the builder's BuildKit is older than 0.13 (make refuses);
-12. a comment appended to a module in src/, then `make build`: BuildKit's plain
+13. a comment appended to a module in src/, then `make build`: BuildKit's plain
     output shows the environment layers (`_install_conda_env.sh`, the main and
     dev requirement installs) CACHED and the project's layers rebuilt;
-13. `"tabulate>=0.9"` added to `[project].dependencies`: `make env-check` fails
+14. `"tabulate>=0.9"` added to `[project].dependencies`: `make env-check` fails
     (lockstep check exit 1) naming poetry.lock;
-14. `make env-update`, `make build`, `make run CMD="python -c 'import tabulate'"`;
-15. `make shell` with `touch /project/created-in-shell` creates a file of yours,
+15. `make env-update`, `make build`, `make run CMD="python -c 'import tabulate'"`;
+16. `make shell` with `touch /project/created-in-shell` creates a file of yours,
     and every file in the copy belongs to you;
-16. `make clean` (always, also after a failure or Ctrl-C, unless --keep):
+17. `make clean` (always, also after a failure or Ctrl-C, unless --keep):
     afterwards `docker image inspect` fails for the three images.
 The image sizes are printed before the clean. Each step is one line with its
-time; the first failing step stops the run (after it only step 16 runs) and
+time; the first failing step stops the run (after it only step 17 runs) and
 shows the last lines of its command's output. The last line is `N passed, M failed, K skipped`.
 
 Settings (environment variables; `make test-e2e VAR=...` exports them too)
