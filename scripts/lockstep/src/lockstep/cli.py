@@ -115,11 +115,7 @@ def _switch(parser: argparse.ArgumentParser, flag: str, help_text: str) -> None:
 def _add_lock(commands: Commands) -> None:
     lock = commands.add_parser("lock", help="relock conda and Poetry together, all or nothing")
     _project_option(lock)
-    _switch(
-        lock,
-        "--upgrade",
-        "re-solve conda even when its lockfiles are fresh, and regenerate poetry.lock",
-    )
+    _switch(lock, "--upgrade", "re-solve conda even when fresh; regenerate poetry.lock")
     lock.set_defaults(handler=_lock)
 
 
@@ -153,11 +149,7 @@ def _add_init(commands: Commands) -> None:
     )
     init.add_argument("name", help="the project's name, e.g. my-project (package my_project)")
     _project_option(init)
-    _switch(
-        init,
-        "--keep-template-tests",
-        "keep the template's own tests, benchmarks and their settings",
-    )
+    _switch(init, "--keep-template-tests", "keep the template's tests, benchmarks, settings")
     init.set_defaults(handler=_init)
 
 
