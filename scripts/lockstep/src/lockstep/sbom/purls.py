@@ -11,9 +11,11 @@ from typing import NamedTuple
 
 from lockstep.shared.errors import InputError
 from lockstep.shared.model import normalize_name
+from lockstep.shared.settings import PUBLIC_CONDA_CHANNELS
 
 CONDA_SUFFIXES = (".conda", ".tar.bz2")
-ANACONDA_HOST = "conda.anaconda.org"
+# Channels there are named by their name (conda-forge); any other by its URL.
+ANACONDA_HOST = urllib.parse.urlsplit(PUBLIC_CONDA_CHANNELS).hostname
 
 
 class CondaFile(NamedTuple):
