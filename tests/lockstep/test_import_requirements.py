@@ -233,6 +233,18 @@ def test_requirement_files_are_read_relative_to_the_file_naming_them(tmp_path: P
         parse("-r missing.txt", root=tmp_path)
 
 
+def test_a_requirements_file_outside_the_project_says_so_and_how_to_bring_it_in(
+    tmp_path: Path,
+) -> None:
+    """`-r ../requirements.txt`: the tools container sees the project alone, so "not found"
+    would hide why; the line says it is outside and to copy it in."""
+    project = tmp_path / "project"
+    project.mkdir()
+
+    with pytest.raises(InputError, match=r"requirements.txt: outside the project .*copy it into"):
+        parse("-r ../requirements.txt", root=project)
+
+
 def test_a_utf16_requirements_file_is_read(tmp_path: Path) -> None:
     """It reads a requirements file that PowerShell's `pip freeze >` wrote as UTF-16."""
     path = tmp_path / "requirements.txt"

@@ -95,6 +95,12 @@ def read_requirements_file(
     try:
         text = read_converting(path).text
     except FileNotFoundError:
+        if not resolved.is_relative_to(project_root.resolve()):
+            # `make env-import` mounts the project alone into the tools container.
+            raise InputError(
+                f"{path}: outside the project {project_root}, which is all `make env-import`"
+                " sees; copy it into the project and point the -r line at the copy"
+            ) from None
         raise InputError(f"{path}: not found; fix the path or the -r line naming it") from None
     return parse_lines(
         _logical_lines(text), where=path, project_root=project_root, _reading=(*_reading, resolved)
