@@ -407,3 +407,38 @@ def test_the_template_itself_has_nothing_to_import(
         ["lockstep: nothing to import; environment.yml and pyproject.toml are in shape"],
     )
     assert tree_digest(root) == before
+
+
+def test_a_problem_in_the_from_file_names_that_file(tmp_path: Path) -> None:
+    """A python that disagrees with requires-python, found in --from FILE, is reported
+    against FILE (the one the user wrote), not the project's environment.yml."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("environment.yml", "pyproject.toml"):
+        shutil.copy(REPO_ROOT / name, project / name)
+    source = tmp_path / "elsewhere" / "environment.yml"
+    source.parent.mkdir()
+    source.write_text("name: other\ndependencies:\n  - python=3.10\n  - numpy\n")
+    before = tree_digest(project)
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lockstep",
+            "import",
+            "--project",
+            str(project),
+            "--from",
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"lockstep: error: {source}: python '3.10")
+    assert str(project / "environment.yml") not in line
+    assert tree_digest(project) == before

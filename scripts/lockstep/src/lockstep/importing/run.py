@@ -87,7 +87,7 @@ def import_project(*, project: Path, source: Path | None = None) -> ImportResult
         with Staging(files, outputs=OUTPUTS) as staging, _quiet_conda_lock():
             staged = staging.files
             staged.environment.write_bytes(environment.text.encode("utf-8"))
-            with _naming_real_files(staging):
+            with _naming_real_files(staging, inputs.environment):
                 parsed = load_environment(staged.environment, requires_python=None)
             pyproject = write_pyproject(
                 inputs.pyproject_text.text,
@@ -98,7 +98,7 @@ def import_project(*, project: Path, source: Path | None = None) -> ImportResult
             )
             staged.pyproject.write_bytes(pyproject.text.encode("utf-8"))
             lines += pyproject.lines
-            with _naming_real_files(staging):
+            with _naming_real_files(staging, inputs.environment):
                 validate(staged, parsed)
             changed = staging.commit()
     return ImportResult(lines=tuple(lines), changed=tuple(changed))
@@ -203,13 +203,15 @@ def validate(staged: ProjectFiles, environment: EnvironmentSpec) -> None:
 
 
 @contextmanager
-def _naming_real_files(staging: Staging) -> Iterator[None]:
-    """An error about a staged copy names the project's file, the one the user knows, in
-    one line (conda-lock's parse errors, quoted in them, may span several)."""
+def _naming_real_files(staging: Staging, environment: Path) -> Iterator[None]:
+    """An error about a staged copy names the file the user knows, in one line (conda-lock's
+    parse errors, quoted in them, may span several): for environment.yml, the file its
+    entries came from (--from FILE, or the project's own)."""
     try:
         yield
     except InputError as error:
-        message = str(error).replace(str(staging.root), str(staging.project.root))
+        message = str(error).replace(str(staging.files.environment), str(environment))
+        message = message.replace(str(staging.root), str(staging.project.root))
         raise InputError(" ".join(message.split())) from None
 
 
