@@ -11,6 +11,7 @@ from lockstep.sbom.provided import provided_distributions
 from lockstep.shared.errors import InputError
 from lockstep.shared.explicit_lockfile import read_explicit_lockfile
 from lockstep.shared.platforms import DOCKER_ARCH_PLATFORMS
+from lockstep.shared.project import ProjectFiles
 from lockstep.shared.pyproject import read_pyproject
 
 DEFAULT_PLATFORM = "linux-64"
@@ -37,12 +38,13 @@ def _source_date_epoch() -> int | None:
 def sbom_text(*, project: Path, platform: str, cache_dir: Path | None = None) -> str:
     """The SBOM's JSON text; `platform` is a conda platform or a Docker architecture."""
     platform = DOCKER_ARCH_PLATFORMS.get(platform, platform)
-    lockfile = read_explicit_lockfile(project / f"conda-{platform}.lock")
+    files = ProjectFiles(project)
+    lockfile = read_explicit_lockfile(files.conda_lock(platform))
     document = sbom_document(
-        project=_project(project / "pyproject.toml"),
+        project=_project(files.pyproject),
         platform=platform,
         conda=provided_distributions(lockfile, cache_dir=cache_dir),
-        pypi=main_group(project / "poetry.lock"),
+        pypi=main_group(files.poetry_lock),
         source_date_epoch=_source_date_epoch(),
     )
     return render(document)

@@ -13,9 +13,11 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from lockstep.shared.errors import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, SignalExit
+
+E = TypeVar("E", bound=BaseException)
 
 _EXIT_CODES = {signal.SIGTERM: EXIT_TERMINATED, signal.SIGHUP: EXIT_HANGUP}
 
@@ -32,6 +34,18 @@ def install_exit_handlers() -> None:
             signal.signal(number, _raise_signal_exit)
 
 
+def _in_chain(error: BaseException, kind: type[E]) -> E | None:
+    """The first exception of `kind` in the error's cause or context chain, the error included."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def interrupted_underneath(error: BaseException) -> bool:
     """True when a KeyboardInterrupt is in the error's cause or context chain.
 
@@ -39,28 +53,12 @@ def interrupted_underneath(error: BaseException) -> bool:
     RuntimeError from `__set_name__` while a class body is being made): the
     user interrupted, so it is reported as such, not as a bug.
     """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def _signal_exit_in(error: BaseException) -> SignalExit | None:
-    current: BaseException | None = error
-    for _ in range(100):
-        if current is None or isinstance(current, SignalExit):
-            return current
-        current = current.__cause__ or current.__context__
-    return None
+    return _in_chain(error, KeyboardInterrupt) is not None
 
 
 def exit_interrupted(error: BaseException) -> NoReturn:
     """Say how the run was stopped and exit with the table's code for it, at once."""
-    signalled = _signal_exit_in(error)
+    signalled = _in_chain(error, SignalExit)
     if signalled is not None:
         what, code = f"terminated ({signalled.name})", signalled.exit_code
     else:
