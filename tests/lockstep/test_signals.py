@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from lockstep.shared.errors import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED
-from lockstep.shared.staging import deferred_signals
+from lockstep.shared.signals import deferred_signals
 from tests.lockstep.lock_scenario import LockScenario, tree_digest
 
 MARKER = "LOCKSTEP_SIGNAL_TEST_RUN"
@@ -37,8 +37,18 @@ SEEDED_RUNS = 20
 LATEST_MOMENT_SECONDS = 1.2
 
 
-def survivors(run: str) -> list[str]:
-    """Processes whose environment holds this run's marker."""
+def survivors(run: str, *, settle_seconds: float = 2.0) -> list[str]:
+    """Processes whose environment holds this run's marker, once those SIGKILL reached
+    have had `settle_seconds` to vanish (a real orphan, a tool that sleeps, lives on)."""
+    deadline = time.monotonic() + settle_seconds
+    found = _marked(run)
+    while found and time.monotonic() < deadline:
+        time.sleep(0.1)
+        found = _marked(run)
+    return found
+
+
+def _marked(run: str) -> list[str]:
     found = []
     for environ in Path("/proc").glob("[0-9]*/environ"):
         try:

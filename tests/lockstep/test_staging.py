@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lockstep.shared.project import ProjectFiles
-from lockstep.shared.staging import Staging, deferred_signals
+from lockstep.shared.signals import deferred_signals
+from lockstep.shared.staging import Staging
 
 
 def test_ctrl_c_during_the_swap_waits_until_it_is_done() -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lockstep.shared.errors import InputError, StepError
+from lockstep.shared.signals import deferred_signals
 
 TAIL_LINES = 5
 # Enough of a failing tool's output to find its reason in, whatever it printed before.
@@ -72,23 +73,28 @@ def run_tool(
     # A process group of its own: lockstep stops the tool and whatever it started
     # (micromamba under conda-lock, Poetry's workers) as one, on a failure, Ctrl-C or
     # SIGTERM alike. The terminal's Ctrl-C reaches lockstep alone, which forwards it.
-    process = subprocess.Popen(
-        list(command),
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
     output: deque[str] = deque(maxlen=KEPT_LINES)
+    process: subprocess.Popen[str] | None = None
     try:
+        # A signal while the child is being started waits until it is known, so
+        # that the handler below can stop it (Popen kills nothing it started).
+        with deferred_signals():
+            process = subprocess.Popen(
+                list(command),
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
         for line in process.stdout or ():
             sys.stderr.write(f"  {line}")
             output.append(line.rstrip("\n"))
         process.wait()
     except BaseException:
-        _stop(process)
+        if process is not None:
+            _stop(process)
         raise
     if process.returncode != 0:
         raise StepError(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn, TypeVar
 
@@ -68,3 +70,22 @@ def exit_interrupted(error: BaseException) -> NoReturn:
     # Exit now: metadata threads blocked on the network would otherwise hold
     # the interpreter open until their timeout (the staging copy is gone already).
     os._exit(code)
+
+
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP back for the block, then deliver what arrived."""
+    received: list[signal.Signals] = []
+
+    def remember(number: int, _frame: FrameType | None) -> None:
+        received.append(signal.Signals(number))
+
+    held = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = [(number, signal.signal(number, remember)) for number in held]
+    try:
+        yield
+    finally:
+        for number, handler in previous:
+            signal.signal(number, handler)
+        for number in received:
+            signal.raise_signal(number)

@@ -14,14 +14,14 @@ import errno
 import fcntl
 import os
 import shutil
-import signal
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 
 from lockstep.shared.errors import BusyError
 from lockstep.shared.project import CONDA_LOCK_GLOB, ProjectFiles
+from lockstep.shared.signals import deferred_signals
 
 STAGING_NAME = ".lockstep-staging"
 
@@ -46,25 +46,6 @@ def run_lock(project: Path) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
-
-
-@contextmanager
-def deferred_signals() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP back for the block, then deliver what arrived."""
-    received: list[signal.Signals] = []
-
-    def remember(number: int, _frame: FrameType | None) -> None:
-        received.append(signal.Signals(number))
-
-    held = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = [(number, signal.signal(number, remember)) for number in held]
-    try:
-        yield
-    finally:
-        for number, handler in previous:
-            signal.signal(number, handler)
-        for number in received:
-            signal.raise_signal(number)
 
 
 class Staging:
