@@ -70,6 +70,8 @@ RUNTIME_BASE_IMAGE ?=
 CONDA_PLATFORMS ?=
 #: env-import's other input, a file inside the project: an environment.yml or a requirements file
 FROM ?=
+#: 1: env-import refuses a FROM environment whose python disagrees with requires-python (default: FROM's python defines it)
+KEEP_REQUIRES_PYTHON ?=
 
 # publishing and builders (buildx)
 #: the registry `make push` publishes the runtime image to, as REGISTRY/IMAGE:TAG
@@ -263,7 +265,8 @@ endif
 
 .PHONY: env-import
 env-import: .import-from .tools-image ## Bring an existing environment.yml (pip: section, conda env export) and requirements (FROM) into shape
-	$(LOCKSTEP_RUN) lockstep import --project /project $(if $(IMPORT_FROM),--from /project/$(IMPORT_FROM))
+	$(LOCKSTEP_RUN) lockstep import --project /project $(if $(IMPORT_FROM),--from /project/$(IMPORT_FROM)) \
+	  $(if $(filter 1,$(KEEP_REQUIRES_PYTHON)),--keep-requires-python)
 
 .PHONY: env-check
 env-check: .tools-image ## Offline: are the lockfiles fresh? (exit 1 naming what is stale)

@@ -411,7 +411,8 @@ def test_the_template_itself_has_nothing_to_import(
 
 def test_a_problem_in_the_from_file_names_that_file(tmp_path: Path) -> None:
     """A python that disagrees with requires-python, found in --from FILE, is reported
-    against FILE (the one the user wrote), not the project's environment.yml."""
+    against FILE (the one the user wrote), not the project's environment.yml (refused with
+    --keep-requires-python; without it FILE's python defines requires-python)."""
     project = tmp_path / "project"
     project.mkdir()
     for name in ("environment.yml", "pyproject.toml"):
@@ -431,6 +432,7 @@ def test_a_problem_in_the_from_file_names_that_file(tmp_path: Path) -> None:
             str(project),
             "--from",
             str(source),
+            "--keep-requires-python",
         ],
         capture_output=True,
         text=True,

@@ -123,6 +123,8 @@ def path_problems(span: Span) -> list[str]:
 
 
 def make_problems(span: Span, targets: set[str], known: set[str]) -> list[str]:
+    if not span.text.startswith("make "):
+        return []  # prose in a code span (`the example's ...`) is no command line
     words = shlex.split(span.text)
     if len(words) < 2 or words[0] != "make" or not re.match(r"^[a-z][a-z0-9-]*$", words[1]):
         return []

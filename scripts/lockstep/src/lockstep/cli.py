@@ -40,7 +40,9 @@ def _check(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from lockstep.importing.run import import_project
 
-    result = import_project(project=args.project, source=args.source)
+    result = import_project(
+        project=args.project, source=args.source, keep_requires_python=args.keep_requires_python
+    )
     for line in result.lines:
         print(line)
     print(result.summary)
@@ -139,6 +141,11 @@ def _add_import(commands: Commands) -> None:
         metavar="FILE",
         help="an environment.yml to import instead of the project's (*.yml, *.yaml), or a"
         " requirements file to import as well as environment.yml's pip: section",
+    )
+    _switch(
+        import_,
+        "--keep-requires-python",
+        "refuse a python that disagrees with requires-python, instead of rewriting it",
     )
     import_.set_defaults(handler=_import)
 

@@ -15,7 +15,7 @@ from packaging.version import Version
 from lockstep.shared.environment import CANDIDATE_PYTHONS
 
 # Versions beyond the candidates at either end: a spec matching one is open at that end.
-_BELOW = ("2.7.18", "3.5.10")
+_BELOW = ("2.7.18",)
 _ABOVE = ("3.99.0",)
 
 

@@ -117,15 +117,28 @@ def other_system_on_pypi(name: str) -> str | None:
 
 
 def rewrite_environment(
-    text: str, *, path: Path, python_if_missing: tuple[str, str] | None = None
+    text: str,
+    *,
+    path: Path,
+    python_if_missing: tuple[str, str] | None = None,
+    python_if_unversioned: tuple[str, str] | None = None,
 ) -> EnvironmentImport:
     """The file in the template's shape; InputError (naming the file) when it cannot be.
 
     `python_if_missing` is the conda spec to add, and where it came from, when the file
-    names no python (pip entries imply one; lockstep needs it named)."""
+    names no python (pip entries imply one; lockstep needs it named);
+    `python_if_unversioned` replaces a bare `python`, which would leave requires-python
+    nothing to agree with."""
     data, root = _parse(text, path=path)
     try:
-        return _Rewrite(text, data, root, path=path, python_if_missing=python_if_missing).run()
+        return _Rewrite(
+            text,
+            data,
+            root,
+            path=path,
+            python_if_missing=python_if_missing,
+            python_if_unversioned=python_if_unversioned,
+        ).run()
     except _Layout as layout:
         raise InputError(
             f"{path}: {layout} shares its line with other entries (flow style), so lockstep"
@@ -174,9 +187,11 @@ class _Rewrite:
         *,
         path: Path,
         python_if_missing: tuple[str, str] | None = None,
+        python_if_unversioned: tuple[str, str] | None = None,
     ):
         self.path = path
         self.python_if_missing = python_if_missing
+        self.python_if_unversioned = python_if_unversioned
         # Lines to insert before a line index (the python added).
         self.inserted: dict[int, str] = {}
         self.data = data
@@ -280,6 +295,13 @@ class _Rewrite:
             self._delete(node, node.start_mark.line, what=spec)
             self.report.append(f"removed: {spec} (a {SYSTEM_NAMES[system]}-only package)")
             return None
+        if spec.strip() == "python" and self.python_if_unversioned is not None and not has_selector:
+            new, origin = self.python_if_unversioned
+            self._replace(node, spec, new)
+            self.report.append(
+                f"rewritten: python -> {new} in environment.yml (it named no version; {origin})"
+            )
+            return new
         pin = _EXPORTED_PIN.match(spec.strip())
         if pin is None:
             return spec

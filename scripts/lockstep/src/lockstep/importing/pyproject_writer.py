@@ -109,6 +109,17 @@ def poetry_value(dependency: Dependency) -> str | InlineTable:
     return table
 
 
+@dataclass(frozen=True)
+class ExampleEntries:
+    """pyproject.toml's dependencies that belong to the template's example (template.toml),
+    until `make init` removes them: an imported entry for the same package replaces one, and
+    a package the imported conda side lists removes one (conda has the final say)."""
+
+    entries: frozenset[str]  # as Requirement strings, normalised
+    conda_names: frozenset[str]  # canonical names the imported environment.yml lists
+    source: str  # the imported file, for the report
+
+
 def write_pyproject(
     text: str,
     *,
@@ -116,15 +127,26 @@ def write_pyproject(
     dependencies: Sequence[Dependency],
     indexes: Sequence[Index],
     python_spec: str,
+    python_defines_from: Path | None = None,
+    example: ExampleEntries | None = None,
 ) -> PyprojectImport:
+    """`python_defines_from` names the imported file when its python is to replace a
+    requires-python that disagrees with it (None: an existing one is kept)."""
     try:
         document = tomlkit.parse(text)
     except TOMLKitError as error:
         reason = " ".join(str(error).split())
         raise InputError(f"{path}: not valid TOML ({reason}); fix the syntax") from None
     style = project_style(document, path=path)
+    if python_defines_from is None:
+        python_lines = _add_requires_python(document, style, python_spec=python_spec)
+    else:
+        python_lines = _rewrite_requires_python(
+            document, python_spec=python_spec, source=python_defines_from
+        )
     lines = [
-        *_add_requires_python(document, style, python_spec=python_spec),
+        *python_lines,
+        *_replace_example_entries(document, dependencies, example),
         *_add_dependencies(document, style, dependencies),
         *_add_indexes(document, indexes),
     ]
@@ -211,6 +233,70 @@ def _add_requires_python(document: TOMLDocument, style: Style, *, python_spec: s
     return [
         f'added: [tool.poetry.dependencies] python = "{derived}" (from environment.yml\'s python)'
     ]
+
+
+def _rewrite_requires_python(
+    document: TOMLDocument, *, python_spec: str, source: Path
+) -> list[str]:
+    """The imported python defines the project's Pythons: requires-python and Poetry's
+    python, whichever the project states, become the range it selects."""
+    derived = requires_python_for(python_spec)
+    if derived is None:
+        raise InputError(
+            f"{source}: python {python_spec!r} selects no range of Python 3 versions, so it"
+            " cannot define requires-python; name one (such as `- python=3.12`) or import"
+            " with --keep-requires-python"
+        )
+    lines = []
+    project: Any = document.get("project", {})
+    poetry_dependencies: Any = document.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    for table, key, label in (
+        (project, "requires-python", "requires-python"),
+        (poetry_dependencies, "python", "[tool.poetry.dependencies] python"),
+    ):
+        if key in table and str(table[key]) != derived:
+            lines.append(
+                f'rewritten: {label} = "{table[key]}" -> "{derived}" ({source.name}\'s python'
+                f" {python_spec} defines it; --keep-requires-python refuses instead)"
+            )
+            table[key] = derived
+    return lines
+
+
+def _replace_example_entries(
+    document: TOMLDocument, dependencies: Sequence[Dependency], example: ExampleEntries | None
+) -> list[str]:
+    """The example's [project] dependencies give way to the imported ones: an entry for the
+    same package takes its place, and one the imported conda side lists goes."""
+    array = document.get("project", {}).get("dependencies")
+    if example is None or not isinstance(array, Array):
+        return []
+    imported = {dependency.key: dependency for dependency in dependencies}
+    lines = []
+    for index in reversed(range(len(array))):
+        try:
+            requirement = Requirement(str(array[index]))
+        except InvalidRequirement:
+            continue
+        if str(requirement) not in example.entries:
+            continue
+        key = canonicalize_name(requirement.name)
+        if key in example.conda_names:
+            lines.append(
+                f"removed: the example's {requirement} from pyproject.toml ({example.source}"
+                f" lists {requirement.name} on the conda side, which has the final say)"
+            )
+            del array[index]
+        elif key in imported:
+            lines.append(
+                f"replaced: the example's {requirement} in pyproject.toml by the pip entry"
+                f" {imported[key].line}"
+            )
+            if imported[key].path is None:
+                array[index] = pep508(imported[key])
+            else:  # _add_dependencies writes a path's two entries
+                del array[index]
+    return lines[::-1]
 
 
 @dataclass(frozen=True)

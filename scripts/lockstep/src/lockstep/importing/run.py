@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
 from lockstep.importing.derive_python import conda_python_for
 from lockstep.importing.environment_file import (
     SYSTEM_MARKERS,
@@ -24,13 +27,14 @@ from lockstep.importing.environment_file import (
     other_system_on_pypi,
     rewrite_environment,
 )
-from lockstep.importing.pyproject_writer import write_pyproject
+from lockstep.importing.pyproject_writer import ExampleEntries, write_pyproject
 from lockstep.importing.requirements import (
     Dependency,
     Requirements,
     parse_lines,
     read_requirements_file,
 )
+from lockstep.init.manifest import read_manifest_if_present
 from lockstep.shared.conda_input_hash import conda_input_hashes
 from lockstep.shared.environment import EnvironmentSpec, check_python_agrees, load_environment
 from lockstep.shared.errors import InputError
@@ -67,18 +71,29 @@ class Inputs:
     requirements: Path | None
 
 
-def import_project(*, project: Path, source: Path | None = None) -> ImportResult:
-    """Import into the project's environment.yml and pyproject.toml, all or nothing."""
+def import_project(
+    *, project: Path, source: Path | None = None, keep_requires_python: bool = False
+) -> ImportResult:
+    """Import into the project's environment.yml and pyproject.toml, all or nothing.
+
+    With `source` an environment.yml, its python defines requires-python where the two
+    disagree, unless `keep_requires_python`: then the disagreement is refused, as `lock`
+    refuses it.
+    """
     files = ProjectFiles(project.resolve())
     with run_lock(files.root):
         inputs = read_inputs(files, source)
         # The writer edits with tomlkit, which assumes the tables it edits are tables.
         pyproject_data = load_toml(inputs.pyproject_text.text, path=files.pyproject)
         check_pyproject_shapes(pyproject_data, path=files.pyproject)
+        allowed_pythons = requires_python(pyproject_data)
         environment = rewrite_environment(
             inputs.environment_text.text,
             path=inputs.environment,
-            python_if_missing=conda_python_for(requires_python(pyproject_data)),
+            python_if_missing=conda_python_for(allowed_pythons),
+            python_if_unversioned=(
+                None if allowed_pythons is None else conda_python_for(allowed_pythons)
+            ),
         )
         requirements = gather_requirements(files, inputs, environment)
         lines = [*_conversions(inputs), *environment.lines, *requirements.notes]
@@ -89,12 +104,19 @@ def import_project(*, project: Path, source: Path | None = None) -> ImportResult
             staged.environment.write_bytes(environment.text.encode("utf-8"))
             with _naming_real_files(staging, inputs.environment):
                 parsed = load_environment(staged.environment, requires_python=None)
+                # Another file's python defines the project's; the project's own two
+                # files disagreeing is for the user to settle (validate refuses it).
+                python_disagrees = inputs.environment != files.environment and (
+                    _python_disagrees(parsed, allowed_pythons, keep=keep_requires_python)
+                )
             pyproject = write_pyproject(
                 inputs.pyproject_text.text,
                 path=files.pyproject,
                 dependencies=dependencies,
                 indexes=requirements.indexes,
                 python_spec=parsed.python_spec,
+                python_defines_from=inputs.environment if python_disagrees else None,
+                example=_example_entries(files.root, environment, inputs.environment),
             )
             staged.pyproject.write_bytes(pyproject.text.encode("utf-8"))
             lines += pyproject.lines
@@ -102,6 +124,47 @@ def import_project(*, project: Path, source: Path | None = None) -> ImportResult
                 validate(staged, parsed)
             changed = staging.commit()
     return ImportResult(lines=tuple(lines), changed=tuple(changed))
+
+
+def _python_disagrees(
+    environment: EnvironmentSpec, requires_python: str | None, *, keep: bool
+) -> bool:
+    """environment.yml's python selects other Pythons than requires-python; refused when
+    the project keeps its requires-python."""
+    if requires_python is None or not _is_specifier(requires_python):
+        return False  # validate() names an invalid one, as `lock` does
+    try:
+        check_python_agrees(environment.path, environment.python_spec, requires_python)
+    except InputError as disagreement:
+        if keep:
+            raise InputError(
+                f"{disagreement}, or import without --keep-requires-python to let its python"
+                " define requires-python"
+            ) from None
+        return True
+    return False
+
+
+def _is_specifier(text: str) -> bool:
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        return False
+    return True
+
+
+def _example_entries(
+    root: Path, environment: EnvironmentImport, source: Path
+) -> ExampleEntries | None:
+    """Before `make init`, the example's dependencies (template.toml), which an import replaces."""
+    manifest = read_manifest_if_present(root)
+    if manifest is None:
+        return None
+    return ExampleEntries(
+        entries=frozenset(str(Requirement(entry)) for entry in manifest.example_dependencies),
+        conda_names=environment.conda_names,
+        source=source.name,
+    )
 
 
 def read_inputs(files: ProjectFiles, source: Path | None) -> Inputs:

@@ -17,6 +17,8 @@ class Manifest:
     example_name: str
     example_paths: tuple[str, ...]
     example_conda_dependencies: tuple[str, ...]
+    # pyproject.toml's [project] dependencies as the template ships them.
+    example_dependencies: tuple[str, ...]
     template_paths: tuple[str, ...]
     template_keep: tuple[str, ...]
     make_targets: tuple[str, ...]
@@ -35,14 +37,22 @@ def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
 
 def read_manifest(project: Path) -> Manifest:
     """The manifest, or an InputError saying the project was initialised already."""
+    manifest = read_manifest_if_present(project)
+    if manifest is None:
+        raise InputError(
+            f"init: {project} was already initialised from the template ({MANIFEST_FILE},"
+            " which init removes, is gone); edit the project's files instead"
+        )
+    return manifest
+
+
+def read_manifest_if_present(project: Path) -> Manifest | None:
+    """The manifest; None in a project made from the template (init removed it)."""
     path = project / MANIFEST_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(
-            f"init: {project} was already initialised from the template ({MANIFEST_FILE},"
-            " which init removes, is gone); edit the project's files instead"
-        ) from None
+        return None
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"init: {path}: {error}") from None
     example = data.get("example", {})
@@ -54,6 +64,7 @@ def read_manifest(project: Path) -> Manifest:
         example_name=name,
         example_paths=_strings(example, "paths"),
         example_conda_dependencies=_strings(example, "conda-dependencies"),
+        example_dependencies=_strings(example, "dependencies"),
         template_paths=_strings(template, "paths"),
         template_keep=_strings(template, "keep"),
         make_targets=_strings(template, "make-targets"),

@@ -20,7 +20,7 @@ from lockstep.shared.yaml_files import read_project_yaml
 # Every CPython a conda spec could select, to compare conda's version-spec
 # language with PEP 440's without translating one into the other.
 CANDIDATE_PYTHONS = tuple(
-    f"3.{minor}.{patch}" for minor, patch in itertools.product(range(6, 21), range(31))
+    f"3.{minor}.{patch}" for minor, patch in itertools.product(range(21), range(31))
 )
 
 
