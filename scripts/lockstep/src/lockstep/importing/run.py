@@ -34,15 +34,30 @@ from lockstep.importing.requirements import (
     parse_lines,
     read_requirements_file,
 )
+from lockstep.importing.unified_lockfile import (
+    UNIFIED_NAME,
+    ImportedEnvironment,
+    UnifiedLockfile,
+    convert,
+    looks_unified,
+    read_unified_lockfile,
+    source_environment,
+)
 from lockstep.init.manifest import read_manifest_if_present
-from lockstep.shared.conda_input_hash import conda_input_hashes
+from lockstep.shared.conda_input_hash import conda_input_hashes, conda_sides
 from lockstep.shared.environment import EnvironmentSpec, check_python_agrees, load_environment
 from lockstep.shared.errors import InputError
-from lockstep.shared.project import ENVIRONMENT_FILE, PYPROJECT_FILE, ProjectFiles
+from lockstep.shared.project import (
+    ENVIRONMENT_FILE,
+    PYPROJECT_FILE,
+    ProjectFiles,
+    conda_lock_name,
+)
 from lockstep.shared.pyproject import read_pyproject, requires_python
 from lockstep.shared.staging import Staging, run_lock
 from lockstep.shared.text_files import ConvertedText, read_converting
 from lockstep.shared.toml_reader import check_pyproject_shapes, load_toml
+from lockstep.shared.yaml_files import read_project_yaml
 
 OUTPUTS = (ENVIRONMENT_FILE, PYPROJECT_FILE)
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -69,6 +84,13 @@ class Inputs:
     environment_text: ConvertedText
     pyproject_text: ConvertedText
     requirements: Path | None
+    # A unified conda-lock.yml: given with --from, or beside the environment.yml imported.
+    unified: UnifiedLockfile | None = None
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        platforms = () if self.unified is None else self.unified.platforms
+        return (*OUTPUTS, *(conda_lock_name(platform) for platform in platforms))
 
 
 def import_project(
@@ -99,7 +121,7 @@ def import_project(
         lines = [*_conversions(inputs), *environment.lines, *requirements.notes]
         dependencies, sides = split_sides(requirements.dependencies, environment.conda_names)
         lines += sides
-        with Staging(files, outputs=OUTPUTS) as staging, _quiet_conda_lock():
+        with Staging(files, outputs=inputs.outputs) as staging, _quiet_conda_lock():
             staged = staging.files
             staged.environment.write_bytes(environment.text.encode("utf-8"))
             with _naming_real_files(staging, inputs.environment):
@@ -121,7 +143,17 @@ def import_project(
             staged.pyproject.write_bytes(pyproject.text.encode("utf-8"))
             lines += pyproject.lines
             with _naming_real_files(staging, inputs.environment):
-                validate(staged, parsed)
+                input_hashes = validate(staged, parsed, virtual_packages=files.virtual_packages)
+            if inputs.unified is not None:
+                imported = ImportedEnvironment(
+                    original=inputs.environment,
+                    input_hashes=input_hashes,
+                    conda_sides=conda_sides(staged.environment, parsed.platforms),
+                )
+                conversion = convert(inputs.unified, imported, platforms=parsed.platforms)
+                for name, text in conversion.lockfiles.items():
+                    (staging.root / name).write_text(text, encoding="utf-8")
+                lines += conversion.lines
             changed = staging.commit()
     return ImportResult(lines=tuple(lines), changed=tuple(changed))
 
@@ -168,21 +200,29 @@ def _example_entries(
 
 
 def read_inputs(files: ProjectFiles, source: Path | None) -> Inputs:
-    environment, requirements = files.environment, None
+    environment, requirements, unified = files.environment, None, None
     if source is not None:
         if not source.is_file():
             raise InputError(
-                f"{source}: not found; --from names an environment.yml or a requirements file"
+                f"{source}: not found; --from names an environment.yml, a conda-lock.yml or"
+                " a requirements file"
             )
-        if source.suffix.lower() in YAML_SUFFIXES:
-            environment = source
-        else:
+        if source.suffix.lower() not in YAML_SUFFIXES:
             requirements = source
+        elif looks_unified(read_project_yaml(source)):
+            unified = read_unified_lockfile(source)
+            environment = source_environment(unified)
+        else:
+            environment = source
+    beside = environment.parent / UNIFIED_NAME
+    if unified is None and beside.is_file():
+        unified = read_unified_lockfile(beside)
     return Inputs(
         environment=environment,
         environment_text=_read(environment, "a project needs an environment.yml"),
         pyproject_text=_read(files.pyproject, "a project needs a pyproject.toml"),
         requirements=requirements,
+        unified=unified,
     )
 
 
@@ -254,15 +294,20 @@ def _marked_for_its_system(dependency: Dependency) -> Dependency:
     return replace(dependency, marker=marker)
 
 
-def validate(staged: ProjectFiles, environment: EnvironmentSpec) -> None:
+def validate(
+    staged: ProjectFiles, environment: EnvironmentSpec, *, virtual_packages: Path | None
+) -> dict[str, str]:
     """What `lockstep lock` and `lockstep check` validate before anything else, given the
     staged environment.yml as load_environment read it (reading it again, a YAML parse and
     conda-lock's, once more per platform, was a quarter of an import's time): its python
-    against the new requires-python, then conda-lock's own input hash."""
+    against the new requires-python, then conda-lock's own input hash, returned per platform
+    (with the project's virtual-packages.yml, as `lock` computes it)."""
     python_range = requires_python(read_pyproject(staged.pyproject))
     if python_range is not None:
         check_python_agrees(environment.path, environment.python_spec, python_range)
-    conda_input_hashes(staged.environment, environment.platforms)
+    return conda_input_hashes(
+        staged.environment, environment.platforms, virtual_packages=virtual_packages
+    )
 
 
 @contextmanager

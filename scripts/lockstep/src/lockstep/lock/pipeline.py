@@ -85,6 +85,9 @@ def solve_conda(files: ProjectFiles, platforms: Sequence[str]) -> None:
     conda_exe = settings.conda_exe()
     if conda_exe:
         command += ["--conda", conda_exe]
+    mapping = settings.pypi_mapping()
+    if mapping:
+        command += ["--pypi_to_conda_lookup_file", mapping]
     run_tool(command, cwd=files.root, summarize=solver_failure)
 
 

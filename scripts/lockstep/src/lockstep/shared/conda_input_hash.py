@@ -9,6 +9,7 @@ when one is given, conda-lock's defaults otherwise), then `compute_content_hashe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +22,13 @@ from conda_lock.virtual_package import (
     virtual_package_repo_from_specification,
 )
 
+from lockstep.shared import settings
 from lockstep.shared.errors import InputError
+
+
+def mapping_url() -> str:
+    """The PyPI-to-conda name mapping conda-lock reads pip entries with."""
+    return settings.pypi_mapping() or DEFAULT_MAPPING_URL
 
 
 def _virtual_package_repodata(virtual_packages: Path | None) -> FakeRepoData:
@@ -46,7 +53,7 @@ def conda_input_hashes(
         spec = make_lock_spec(
             src_files=[environment],
             platform_overrides=list(platforms),
-            mapping_url=DEFAULT_MAPPING_URL,
+            mapping_url=mapping_url(),
         )
         # The repodata object itself is hashed: its `__enter__` returns None
         # (conda-lock enters it only to set CONDA_OVERRIDE_* variables), so
@@ -57,3 +64,44 @@ def conda_input_hashes(
     except Exception as error:  # conda-lock raises many kinds; all mean bad input here
         raise InputError(f"{environment}: conda-lock cannot parse it ({error})") from None
     return hashes
+
+
+def conda_sides(environment: Path, platforms: Sequence[str]) -> dict[str, str]:
+    """What conda solves for, per platform: conda-lock's lock spec of environment.yml, its
+    channels and conda dependencies (pip's left out), as canonical JSON. Two files with the
+    same conda side have the same conda solution whatever their pip entries: conda-lock
+    solves the conda side first and alone, then pip's around it."""
+    try:
+        spec = make_lock_spec(
+            src_files=[environment],
+            platform_overrides=list(platforms),
+            mapping_url=mapping_url(),
+        )
+    except Exception as error:  # as in conda_input_hashes
+        raise InputError(f"{environment}: conda-lock cannot parse it ({error})") from None
+    channels = [channel.model_dump(mode="json") for channel in spec.channels]
+    return {
+        platform: json.dumps(
+            {
+                "channels": channels,
+                # A set: a `pip:` section adds `pip` (version `*`) to the conda side, which
+                # the file may list itself too (`- pip`, version ``); the solve is the same.
+                "conda": sorted(
+                    {
+                        json.dumps(_any_version_as_star(dependency.model_dump(mode="json")))
+                        for dependency in dependencies
+                        if dependency.manager == "conda"
+                    }
+                ),
+            },
+            sort_keys=True,
+        )
+        for platform, dependencies in spec.dependencies.items()
+    }
+
+
+def _any_version_as_star(dumped: dict[str, object]) -> dict[str, object]:
+    """conda's "any version" either way conda-lock writes it: `*`, or empty."""
+    if dumped.get("version") == "":
+        dumped["version"] = "*"
+    return dict(sorted(dumped.items()))

@@ -35,6 +35,16 @@ def cache_dir() -> Path:
     return base / "lockstep"
 
 
+# conda-lock reads pip entries with a PyPI-to-conda name mapping it downloads from GitHub
+# (raw.githubusercontent.com); behind a firewall, a copy (a path or URL) stands in for it.
+PYPI_MAPPING_VARIABLE = "LOCKSTEP_PYPI_MAPPING"
+
+
+def pypi_mapping() -> str | None:
+    """conda-lock's PyPI-to-conda mapping to use instead of its default (None: the default)."""
+    return os.environ.get(PYPI_MAPPING_VARIABLE) or None
+
+
 def conda_exe() -> str | None:
     """The conda-compatible solver (micromamba in the tools image), from LOCKSTEP_CONDA_EXE."""
     return os.environ.get("LOCKSTEP_CONDA_EXE") or None
