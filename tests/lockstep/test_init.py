@@ -172,14 +172,15 @@ def initialised(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def test_nothing_names_the_example_but_the_init_document(initialised: Path) -> None:
-    """`git grep -i envreport` finds only docs/init.md, which tells what init renamed."""
+    """`git grep -i envreport` finds only docs/init.md's three lines, which tell what init
+    renamed (the README lists them)."""
     found = subprocess.run(
-        ["git", "-C", str(initialised), "grep", "-il", "envreport"],
+        ["git", "-C", str(initialised), "grep", "-ic", "envreport"],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert found.stdout.split() == ["docs/init.md"], found.stdout
+    assert found.stdout.split() == ["docs/init.md:3"], found.stdout
 
 
 def test_the_project_has_its_own_package_and_no_template_machinery(initialised: Path) -> None:
