@@ -23,6 +23,8 @@ NOT_IN_THE_REPOSITORY = {
     ".venvs/": "made by the first `make test`",
     ".lockstep-staging": "exists only while lockstep runs",
     "conda-*.lock": "the lockfiles: written by the first `make build` (none is committed)",
+    "conda-<platform>.lock": "the lockfiles' name pattern",
+    "conda-lock.yml": "a user's unified conda-lock lockfile, which import reads (docs/import.md)",
     "poetry.lock": "written by the first `make build` (none is committed)",
     "virtual-packages.yml": "a file a CUDA project writes (docs/cuda.md)",
     "__init__.py": "a file of the package `make init` creates (docs/init.md)",
