@@ -65,6 +65,9 @@ def test_lock_refuses_a_reused_lockfile_with_a_wrong_md5(no_range_scenario: Lock
     ]
     assert tree_digest(scenario.project) == before
     assert scenario.solve_calls() == solves
+    # `lock` reuses a lockfile solved from these inputs, so it refuses again: hence the fix.
+    assert scenario.lockstep_process("lock").returncode == EXIT_BAD_INPUT
+    assert tree_digest(scenario.project) == before
     # The lockfile is not the one whose digest the last lock recorded.
     assert scenario.lockstep_process("check").returncode == EXIT_FAILURE
 
