@@ -5,7 +5,8 @@ wheels and shared libraries, plus a dist-info), serves them on 127.0.0.1 with
 HTTP range support, and measures what reading their Python distributions
 costs cold (empty cache) and warm. It then reads some of them from a server
 that ignores Range (as `python -m http.server` does), which must send whole
-packages. (`lockstep check` is timed by bench_check.py.)
+packages, and what checking their md5 costs where a whole file is read
+(lock/package_digest.py). (`lockstep check` is timed by bench_check.py.)
 
 Run: make bench  (or .venvs/test/bin/python scripts/lockstep/benchmarks/bench_pins.py)
 """
@@ -26,8 +27,13 @@ sys.path.insert(0, str(REPO_ROOT / "scripts" / "lockstep" / "testing"))
 
 from figures import print_figures  # noqa: E402  (beside this script)
 
+from lockstep.lock.package_digest import PackageDigest  # noqa: E402
 from lockstep.lock.package_info import distributions_by_platform  # noqa: E402
-from lockstep.shared.explicit_lockfile import ExplicitLockfile, read_explicit_lockfile  # noqa: E402
+from lockstep.shared.explicit_lockfile import (  # noqa: E402
+    ExplicitLockfile,
+    LockedPackage,
+    read_explicit_lockfile,
+)
 from lockstep.shared.model import PythonDistribution  # noqa: E402
 from lockstep_testing.conda_packages import (  # noqa: E402
     DistSpec,
@@ -88,6 +94,14 @@ def read_without_ranges(root: Path, packages: list[Path]) -> tuple[Distributions
         return found, server.state.bytes_sent, seconds
 
 
+def md5_seconds(packages: list[Path]) -> float:
+    """What hashing packages read whole adds: lockstep's own digest over each file."""
+    started = time.perf_counter()
+    for path in packages:
+        PackageDigest(LockedPackage(url=path.as_uri(), md5="0" * 32)).hash_local_file(path)
+    return time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", type=int, default=DEFAULT_PACKAGES)
@@ -119,6 +133,7 @@ def main() -> int:
         sample = packages[: max(1, args.no_range_packages)]
         sample_bytes = sum(path.stat().st_size for path in sample)
         no_range, no_range_bytes, no_range_seconds = read_without_ranges(root, sample)
+        hash_seconds = md5_seconds(sample)
         sample_names = {package_name(path) for path in sample}
         expected = [dist for dist in cold["linux-64"] if dist.name in sample_names]
         if no_range["linux-64"] != expected:
@@ -145,6 +160,11 @@ def main() -> int:
         (
             "wall time cold, ignoring Range",
             f"{no_range_seconds:.2f} s  ({len(sample)} packages)",
+        ),
+        (
+            "md5 of the whole files read without Range",
+            f"{hash_seconds:.2f} s  ({sample_bytes / hash_seconds / 2**20:,.0f} MiB/s, one thread;"
+            " range reads hash nothing)",
         ),
         ("wall time warm", f"{warm_seconds:.3f} s"),
         ("requests (warm)", f"{warm_requests}  (target 0)"),

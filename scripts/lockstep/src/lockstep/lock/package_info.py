@@ -7,12 +7,15 @@ been read. A server that ignores Range (`python -m http.server`, some proxies)
 answers 200 with the whole file: a `.conda` is then read from that answer,
 through a temporary file, because a zip is read from its end (conda also stores info/ last, so
 a front-to-back read needs the whole file anyway). The package hash in the
-lockfile covers the whole file, which a partial read cannot check; the cache
-key is that hash, so a changed package is a new key, never a stale hit.
+lockfile covers the whole file: it is checked where the whole file was read
+(lock/package_digest.py), never by reading more. The cache key is that hash
+together with the URL, so an edited hash is a new key, never a stale hit, and
+a hash copied from another package's line never answers with that package.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tarfile
@@ -33,6 +36,7 @@ from conda_package_streaming.lazy_wheel import HTTPRangeRequestUnsupported
 from conda_package_streaming.url import conda_reader_for_url
 
 from lockstep.lock.conda_metadata import distributions_from_paths, paths_from_info
+from lockstep.lock.package_digest import DigestMismatch, HashingReader, PackageDigest
 from lockstep.shared import settings
 from lockstep.shared.errors import FetchError
 from lockstep.shared.explicit_lockfile import ExplicitLockfile, LockedPackage
@@ -72,8 +76,9 @@ class _FetchSession(requests.Session):
         return response
 
 
-def _downloaded_body(response: requests.Response) -> IO[bytes]:
-    """The whole body in a seekable file (zipfile seeks), the response closed once read.
+def _downloaded_body(response: requests.Response, digest: PackageDigest) -> IO[bytes]:
+    """The whole body in a seekable file (zipfile seeks), the response closed once read,
+    every byte passed to digest.
 
     A real temporary file: Python 3.10's SpooledTemporaryFile lacks `seekable()`, which
     zipfile calls.
@@ -84,12 +89,35 @@ def _downloaded_body(response: requests.Response) -> IO[bytes]:
         with closing(response):
             response.raise_for_status()
             for chunk in response.iter_content(chunk_size=DOWNLOAD_CHUNK_BYTES):
+                digest.update(chunk)
                 body.write(chunk)
+        digest.read_whole()
     except BaseException:
         body.close()
         raise
     body.seek(0)
     return body
+
+
+def read_key(package: LockedPackage) -> str:
+    """What one read of a package is known by: its hash and its URL.
+
+    The hash alone would let a line whose hash was copied from another line be answered
+    with that other package's distributions, from the cache or from the same run.
+    """
+    url = hashlib.sha256(package.url.encode()).hexdigest()[:32]
+    return f"{package.cache_key}-url-{url}"
+
+
+def _body_size(response: requests.Response) -> int | None:
+    """The file's size from Content-Length; None when unknown, or when the body is
+    content-encoded (then the bytes on the wire are not the file's)."""
+    if response.headers.get("Content-Encoding", "identity") != "identity":
+        return None
+    try:
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
 
 
 class MetadataCache:
@@ -99,7 +127,7 @@ class MetadataCache:
         self.root = root / "packages"
 
     def _path(self, package: LockedPackage) -> Path:
-        return self.root / f"{package.cache_key}.json"
+        return self.root / f"{read_key(package)}.json"
 
     def get(self, package: LockedPackage) -> list[PythonDistribution] | None:
         try:
@@ -138,11 +166,12 @@ class PackageReader:
         return session
 
     @contextmanager
-    def _info_members(self, url: str) -> Iterator[Any]:
+    def _info_members(self, url: str, digest: PackageDigest) -> Iterator[Any]:
         parsed = urllib.parse.urlparse(url)
         filename = parsed.path.rsplit("/", 1)[-1]
         if parsed.scheme == "file":
             local = Path(urllib.request.url2pathname(parsed.path))
+            digest.hash_local_file(local)
             with local.open("rb") as stream:
                 yield package_streaming.stream_conda_info(filename, stream)
         elif filename.endswith(".tar.bz2"):
@@ -150,27 +179,34 @@ class PackageReader:
             response = self._session().get(url, stream=True)
             try:
                 response.raise_for_status()
-                yield package_streaming.stream_conda_info(filename, response.raw)
+                # Still closed early: the digest is checked only if the stream ran out.
+                counted = HashingReader(response.raw, digest, size=_body_size(response))
+                yield package_streaming.stream_conda_info(filename, counted)
             finally:
                 response.close()
         else:
-            with closing(self._open_conda(url)) as conda:
+            with closing(self._open_conda(url, digest)) as conda:
                 yield package_streaming.stream_conda_info(filename, conda)
 
-    def _open_conda(self, url: str) -> Any:
-        """A seekable reader of the .conda at url: lazily by ranges, else the whole file."""
+    def _open_conda(self, url: str, digest: PackageDigest) -> Any:
+        """A seekable reader of the .conda at url: lazily by ranges (digest unchecked),
+        else the whole file (passed to digest)."""
         try:
             _, lazy_reader = conda_reader_for_url(url, session=self._session())
         except _RangeIgnored as ignored:
-            return _downloaded_body(ignored.response)
+            return _downloaded_body(ignored.response, digest)
         except HTTPRangeRequestUnsupported:
             # The library's own check, for a non-206 answer the session lets through.
-            return _downloaded_body(self._session().get(url, stream=True))
+            return _downloaded_body(self._session().get(url, stream=True), digest)
         return lazy_reader
 
     def distributions(self, package: LockedPackage) -> list[PythonDistribution]:
+        """Its distributions; DigestMismatch when its whole file was read and is not the
+        one locked (checked after the parse: bytes that are no package at all, such as a
+        proxy's error page, are a failed fetch, not a wrong lockfile)."""
+        digest = PackageDigest(package)
         try:
-            with self._info_members(settings.fetch_url(package.url)) as members:
+            with self._info_members(settings.fetch_url(package.url), digest) as members:
                 try:
                     paths = paths_from_info(members)
                 finally:
@@ -191,6 +227,7 @@ class PackageReader:
             tarfile.TarError,
         ) as error:
             raise FetchError(f"{package.url}: cannot read its metadata ({error})") from None
+        digest.check()
         return distributions_from_paths(paths)
 
 
@@ -201,9 +238,13 @@ def distributions_by_platform(
     workers: int = settings.DEFAULT_FETCH_WORKERS,
     timeout: float = settings.DEFAULT_FETCH_TIMEOUT_SECONDS,
 ) -> dict[str, list[PythonDistribution]]:
-    """Each platform's Python distributions; a package shared by platforms is read once."""
+    """Each platform's Python distributions; a package shared by platforms is read once.
+
+    A package whose whole file was read and is not the one locked is bad input naming
+    the first lockfile that lists it (DigestMismatch.in_lockfile).
+    """
     cache = MetadataCache(cache_dir if cache_dir is not None else settings.cache_dir())
-    unique = {package.cache_key: package for lock in lockfiles for package in lock.packages}
+    unique = {read_key(package): package for lock in lockfiles for package in lock.packages}
     found: dict[str, list[PythonDistribution]] = {}
     missing = []
     for key, package in unique.items():
@@ -220,11 +261,14 @@ def distributions_by_platform(
                 missing, pool.map(reader.distributions, missing), strict=True
             ):
                 cache.put(package, dists)
-                found[package.cache_key] = dists
+                found[read_key(package)] = dists
+        except DigestMismatch as mismatch:
+            name = next(lock.path.name for lock in lockfiles if mismatch.package in lock.packages)
+            raise mismatch.in_lockfile(name) from None
         finally:
             # On a failure or Ctrl-C, do not wait for the other downloads to finish.
             pool.shutdown(wait=False, cancel_futures=True)
     return {
-        lock.platform: sorted({dist for pkg in lock.packages for dist in found[pkg.cache_key]})
+        lock.platform: sorted({dist for pkg in lock.packages for dist in found[read_key(pkg)]})
         for lock in lockfiles
     }
