@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn, TypeVar
@@ -58,6 +58,15 @@ def interrupted_underneath(error: BaseException) -> bool:
     return _in_chain(error, KeyboardInterrupt) is not None
 
 
+# The files a swap put in place, for the message of a signal it held back until it was done.
+_swapped: list[str] = []
+
+
+def note_swapped(names: Sequence[str]) -> None:
+    """Record files swapped into place: a signal from now on stops a run that wrote them."""
+    _swapped.extend(names)
+
+
 def exit_interrupted(error: BaseException) -> NoReturn:
     """Say how the run was stopped and exit with the table's code for it, at once."""
     signalled = _in_chain(error, SignalExit)
@@ -65,7 +74,11 @@ def exit_interrupted(error: BaseException) -> NoReturn:
         what, code = f"terminated ({signalled.name})", signalled.exit_code
     else:
         what, code = "interrupted", EXIT_INTERRUPTED
-    print(f"lockstep: {what}; no file was changed", file=sys.stderr, flush=True)
+    if _swapped:
+        outcome = f"after its files were written whole ({', '.join(_swapped)})"
+    else:
+        outcome = "no file was changed"
+    print(f"lockstep: {what}; {outcome}", file=sys.stderr, flush=True)
     sys.stdout.flush()
     # Exit now: metadata threads blocked on the network would otherwise hold
     # the interpreter open until their timeout (the staging copy is gone already).

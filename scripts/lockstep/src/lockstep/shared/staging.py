@@ -21,7 +21,7 @@ from types import TracebackType
 
 from lockstep.shared.errors import BusyError
 from lockstep.shared.project import CONDA_LOCK_GLOB, ProjectFiles
-from lockstep.shared.signals import deferred_signals
+from lockstep.shared.signals import deferred_signals, note_swapped
 
 STAGING_NAME = ".lockstep-staging"
 
@@ -124,12 +124,14 @@ class Staging:
                 if path.name not in outputs
             ]
         )
+        written = changed + [f"{name} (removed)" for name in removed]
         with deferred_signals():
             for name in changed:
                 _replace(self.root / name, self.project.root / name)
             for name in removed:
                 (self.project.root / name).unlink()
-        return changed + [f"{name} (removed)" for name in removed]
+            note_swapped(written)
+        return written
 
 
 def _replace(staged: Path, real: Path) -> None:
