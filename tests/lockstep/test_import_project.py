@@ -385,8 +385,8 @@ def test_from_a_missing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     code, _, err = run_import(capsys, root, "--from", str(tmp_path / "nope.txt"))
     assert code == 2
     assert err == [
-        f"lockstep: error: {tmp_path / 'nope.txt'}: not found; --from names an environment.yml"
-        " or a requirements file"
+        f"lockstep: error: {tmp_path / 'nope.txt'}: not found; --from names an environment.yml,"
+        " a conda-lock.yml or a requirements file"
     ]
 
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -57,7 +58,7 @@ from lockstep.shared.pyproject import read_pyproject, requires_python
 from lockstep.shared.staging import Staging, run_lock
 from lockstep.shared.text_files import ConvertedText, read_converting
 from lockstep.shared.toml_reader import check_pyproject_shapes, load_toml
-from lockstep.shared.yaml_files import read_project_yaml
+from lockstep.shared.yaml_files import load_yaml
 
 OUTPUTS = (ENVIRONMENT_FILE, PYPROJECT_FILE)
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -209,7 +210,7 @@ def read_inputs(files: ProjectFiles, source: Path | None) -> Inputs:
             )
         if source.suffix.lower() not in YAML_SUFFIXES:
             requirements = source
-        elif looks_unified(read_project_yaml(source)):
+        elif _is_unified_lockfile(source):
             unified = read_unified_lockfile(source)
             environment = source_environment(unified)
         else:
@@ -224,6 +225,15 @@ def read_inputs(files: ProjectFiles, source: Path | None) -> Inputs:
         requirements=requirements,
         unified=unified,
     )
+
+
+def _is_unified_lockfile(path: Path) -> bool:
+    """A unified conda-lock.yml, not an environment.yml; a file that is neither is left to
+    the environment.yml reader, whose messages say what is wrong with it."""
+    try:
+        return looks_unified(load_yaml(read_converting(path).text))
+    except (InputError, yaml.YAMLError, RecursionError, UnicodeError):
+        return False
 
 
 def _read(path: Path, missing: str) -> ConvertedText:

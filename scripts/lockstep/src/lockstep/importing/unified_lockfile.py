@@ -19,8 +19,9 @@ from conda_lock.conda_lock import render_lockfile_for_platform
 from conda_lock.lockfile import parse_conda_lock_file
 
 from lockstep.shared.conda_input_hash import conda_input_hashes, conda_sides
-from lockstep.shared.errors import InputError
+from lockstep.shared.errors import FetchError, InputError, LockstepError
 from lockstep.shared.project import conda_lock_name
+from lockstep.shared.settings import PYPI_MAPPING_VARIABLE
 
 # conda-lock's default output name: one beside the imported environment.yml is imported too.
 UNIFIED_NAME = "conda-lock.yml"
@@ -171,7 +172,7 @@ class _KeptCondaSide:
         self.imported = imported
         self.platforms = [platform for platform in platforms if platform in unified.explicit]
         self.original: tuple[dict[str, str], dict[str, str]] | None = None
-        self.unreadable: str | None = None
+        self.unreadable: LockstepError | None = None
 
     def problem(self, platform: str) -> str | None:
         if self.original is None and self.unreadable is None:
@@ -181,9 +182,15 @@ class _KeptCondaSide:
                     conda_input_hashes(path, self.platforms),
                     conda_sides(path, self.platforms),
                 )
-            except InputError as error:
-                self.unreadable = str(error)
+            except LockstepError as error:
+                self.unreadable = error
         if self.original is None:
+            if isinstance(self.unreadable, FetchError):
+                return (
+                    "conda-lock could not download the PyPI-to-conda name mapping it reads"
+                    f" {self.imported.original.name}'s pip: section with; with the network,"
+                    f" or {PYPI_MAPPING_VARIABLE} naming a copy, the import keeps them"
+                )
             return f"conda-lock cannot read {self.imported.original.name} as written"
         hashes, sides = self.original
         if hashes[platform] != self.unified.content_hashes.get(platform):

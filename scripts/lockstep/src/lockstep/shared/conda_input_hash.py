@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import requests
 from conda_lock.content_hash import compute_content_hashes
 from conda_lock.lookup import DEFAULT_MAPPING_URL
 from conda_lock.src_parser import make_lock_spec
@@ -23,7 +24,20 @@ from conda_lock.virtual_package import (
 )
 
 from lockstep.shared import settings
-from lockstep.shared.errors import InputError
+from lockstep.shared.errors import FetchError, InputError, LockstepError
+
+
+def parse_failure(environment: Path, error: Exception, *, fix: str = "") -> LockstepError:
+    """What conda-lock failing to read environment.yml means: bad input, unless it could not
+    download the PyPI-to-conda name mapping it reads a `pip:` section with."""
+    if isinstance(error, requests.RequestException):
+        reason = " ".join(str(error).split())
+        return FetchError(
+            f"{environment}: conda-lock could not download its PyPI-to-conda name mapping,"
+            f" which it reads the pip: section with ({reason}); check the network, or set"
+            f" {settings.PYPI_MAPPING_VARIABLE} to a copy"
+        )
+    return InputError(f"{environment}: conda-lock cannot parse it ({error}){fix}")
 
 
 def mapping_url() -> str:
@@ -62,7 +76,7 @@ def conda_input_hashes(
         with repodata:
             hashes: dict[str, str] = compute_content_hashes(spec, repodata)
     except Exception as error:  # conda-lock raises many kinds; all mean bad input here
-        raise InputError(f"{environment}: conda-lock cannot parse it ({error})") from None
+        raise parse_failure(environment, error) from None
     return hashes
 
 
@@ -78,7 +92,7 @@ def conda_sides(environment: Path, platforms: Sequence[str]) -> dict[str, str]:
             mapping_url=mapping_url(),
         )
     except Exception as error:  # as in conda_input_hashes
-        raise InputError(f"{environment}: conda-lock cannot parse it ({error})") from None
+        raise parse_failure(environment, error) from None
     channels = [channel.model_dump(mode="json") for channel in spec.channels]
     return {
         platform: json.dumps(

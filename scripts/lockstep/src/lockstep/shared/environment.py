@@ -78,12 +78,12 @@ def _reject_pip_section(path: Path, dependencies: Iterable[Any]) -> None:
 def _python_spec(path: Path, platforms: tuple[str, ...]) -> str:
     from conda_lock.src_parser.environment_yaml import parse_environment_file
 
-    from lockstep.shared.conda_input_hash import mapping_url
+    from lockstep.shared.conda_input_hash import mapping_url, parse_failure
 
     try:
         spec = parse_environment_file(path, list(platforms), mapping_url=mapping_url())
     except Exception as error:  # conda-lock raises many kinds; all mean bad input here
-        raise InputError(f"{path}: conda-lock cannot parse it ({error}); fix the entry") from None
+        raise parse_failure(path, error, fix="; fix the entry") from None
     specs = {
         dependency.version or "*"
         for dependencies in spec.dependencies.values()
