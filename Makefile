@@ -27,7 +27,7 @@ help: ## Show this menu
 MENU_SECTIONS := Daily work:build shell jupyter run test-image env-check doctor clean help;\
   Locks:env-update env-upgrade env-bootstrap env-import lockfile-digests sbom;\
   Images:push pin-base-images;\
-  This template's own checks:test bench test-e2e tools-pins clean-venvs;\
+  This template's own checks:test test-ranges bench test-e2e tools-pins clean-venvs;\
   Starting a project:init
 
 # ---------------------------------------------------------------- settings
@@ -396,6 +396,8 @@ test: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) $(if $(shell command -v npm
 	$(TEST_VENV)/bin/mypy --config-file scripts/lockstep/pyproject.toml
 	@echo "==> pytest"
 	$(TEST_RUN_ENV) $(TEST_VENV)/bin/pytest --numprocesses $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	@# lockstep's declared ranges, at both ends (test-ranges, below).
+	@$(MAKE) --no-print-directory test-ranges
 
 .PHONY: bench
 bench: $(TEST_STAMP) $(EXAMPLE_STAMP) $(POETRY_STAMP) ## Benchmark lockstep's metadata fetch, `lockstep check`, the test suite and pip vs uv (prints figures)
@@ -453,6 +455,46 @@ tools-pins: ## Regenerate the tools' transitive pins (scripts/lockstep/constrain
 	$(UV_VENV)/bin/python -m pip install $(PIP_QUIET) -r $(UV_PIN)
 	cd $(LOCKSTEP_DIR) && ../../$(UV_COMPILE) requirements.in pyproject.toml -o constraints.txt
 	cd $(LOCKSTEP_DIR) && ../../$(UV_COMPILE) poetry.in -o poetry.txt
+
+# lockstep's declared ranges (scripts/lockstep/pyproject.toml), tested: lockstep installed
+# from them alone (no constraints.txt) at the newest versions they allow and at the lowest
+# (uv's lowest-direct: lockstep's own dependencies lowest, theirs newest), each running
+# the tests that exercise those dependencies. The Poetry-running ones are left out: Poetry
+# has its own pinned environment, which the ranges do not change. Rebuilt only when a pin
+# file changes, so "newest" means the newest when it was last built.
+RANGES := highest lowest-direct
+RANGES_STAMPS := $(foreach mode,$(RANGES),$(VENVS)/ranges-$(mode)/.installed)
+RANGES_TESTS := $(addprefix tests/lockstep/,test_conda_version_spec.py test_environment.py \
+  test_import_python.py test_pyproject.py test_import_project.py test_import_environment.py \
+  test_package_info.py test_package_info_no_range.py test_cuda_input_hash.py test_explicit.py \
+  test_freshness.py test_realworld_freshness.py)
+RANGES_SKIPPED := not real_poetry and not poetry_accepts and not pip_entries_move \
+  and not as_for_poetry_2_5_itself
+# The test tools, at the versions requirements/test.txt pins.
+RANGES_TOOLS := ^(pytest|pytest-xdist|conda-package-handling|hypothesis)==
+RANGES_UV = $(TEST_VENV)/bin/uv pip install --quiet --python $(@D)/bin/python \
+  --index-url $(or $(PYPI_MIRROR),https://pypi.org/simple/)
+
+$(VENVS)/ranges-%/.installed: $(LOCKSTEP_DIR)/pyproject.toml $(UV_PIN) requirements/test.txt \
+  | $(TEST_STAMP)
+	@echo "==> installing lockstep from its declared ranges ($*) into $(@D) (only when a pin file changed)"
+	$(TEST_VENV)/bin/uv venv --quiet --clear --python $(PYTHON) $(@D)
+	grep -E '$(RANGES_TOOLS)' requirements/test.txt > $(@D)/test-tools.txt
+	$(RANGES_UV) --resolution $* -r $(LOCKSTEP_DIR)/pyproject.toml -r $(@D)/test-tools.txt
+	$(RANGES_UV) --no-deps -e $(LOCKSTEP_DIR)
+	@touch $@
+
+.PHONY: test-ranges
+test-ranges: $(RANGES_STAMPS) $(POETRY_STAMP) ## Run lockstep's dependency tests at the newest and the lowest versions its ranges allow
+	@for mode in $(RANGES); do \
+	  echo "==> pytest, lockstep's dependencies at the $$mode versions of its ranges:" \
+	    "$$($(TEST_VENV)/bin/uv pip tree --python $(VENVS)/ranges-$$mode/bin/python \
+	      --package lockstep --depth 1 2>/dev/null | sed -n 's/^[^a-z]*\([a-z].*\) v/\1==/p' | tail -n +2 | tr '\n' ' ')"; \
+	  PATH="$(abspath $(TOOLS_BIN)):$(abspath $(VENVS))/ranges-$$mode/bin:$$PATH" PYTHONDONTWRITEBYTECODE= \
+	    PYTHONPYCACHEPREFIX="$(abspath $(VENVS))/cache/pycache" $(VENVS)/ranges-$$mode/bin/python -m pytest \
+	    --quiet --numprocesses $(PYTEST_WORKERS) --dist loadscope -k '$(RANGES_SKIPPED)' $(RANGES_TESTS) \
+	    || exit 1; \
+	done
 
 $(NODE_STAMP):
 	@echo "==> installing the Dev Containers CLI into $(NODE_TOOLS) (only when its pin changed)"

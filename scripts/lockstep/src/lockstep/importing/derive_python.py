@@ -8,10 +8,10 @@ both giving `>=3.10,<3.11`, and so always agrees with the spec it came from.
 
 from __future__ import annotations
 
-from conda_lock._vendor.conda.models.version import VersionSpec
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from lockstep.shared.conda_version_spec import CondaVersionSpec
 from lockstep.shared.environment import CANDIDATE_PYTHONS
 
 # Versions beyond the candidates at either end: a spec matching one is open at that end.
@@ -25,7 +25,7 @@ def requires_python_for(python_spec: str) -> str | None:
     An end the spec leaves open stays open: `python>=3.9` gives `>=3.9`, not an
     upper bound nobody chose.
     """
-    spec = VersionSpec(python_spec)  # type: ignore[no-untyped-call]
+    spec = CondaVersionSpec(python_spec)
     minors = sorted(
         {Version(version).minor for version in CANDIDATE_PYTHONS if spec.match(version)}
     )

@@ -99,7 +99,7 @@ def _python_spec(path: Path, platforms: tuple[str, ...]) -> str:
 
 def check_python_agrees(path: Path, python_spec: str, requires_python: str) -> None:
     """environment.yml's python and pyproject.toml's requires-python select the same Pythons."""
-    from conda_lock._vendor.conda.models.version import VersionSpec
+    from lockstep.shared.conda_version_spec import CondaVersionSpec
 
     try:
         allowed = SpecifierSet(requires_python)
@@ -107,7 +107,7 @@ def check_python_agrees(path: Path, python_spec: str, requires_python: str) -> N
         raise InputError(
             f"pyproject.toml: requires-python {requires_python!r} is not a PEP 440 specifier"
         ) from None
-    conda_side = VersionSpec(python_spec)  # type: ignore[no-untyped-call]
+    conda_side = CondaVersionSpec(python_spec, source=str(path))
     selectable = [version for version in CANDIDATE_PYTHONS if conda_side.match(version)]
     outside = [version for version in selectable if version not in allowed]
     if not selectable or outside:
