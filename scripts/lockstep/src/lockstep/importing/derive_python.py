@@ -1,6 +1,6 @@
 """requires-python for a project that has none, from environment.yml's python.
 
-conda's spec decides which Pythons it selects (conda's own VersionSpec, as
+conda's spec decides which Pythons it selects (py-rattler's VersionSpec, as
 shared/environment.py's agreement check uses), never string tricks on the spec: the
 result spans the minor versions selected, `python=3.10` and `python=3.10.4`
 both giving `>=3.10,<3.11`, and so always agrees with the spec it came from.
