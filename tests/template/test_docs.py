@@ -21,6 +21,7 @@ from tests.template.test_readme import lockstep_subcommands
 # Paths a doc may name that the repository does not hold, each with the reason.
 NOT_IN_THE_REPOSITORY = {
     ".venvs/": "made by the first `make test`",
+    ".venvs/*": "made by `make test` (its environments)",
     ".lockstep-staging": "exists only while lockstep runs",
     "conda-*.lock": "the lockfiles: written by the first `make build` (none is committed)",
     "conda-<platform>.lock": "the lockfiles' name pattern",

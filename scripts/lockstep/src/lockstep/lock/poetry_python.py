@@ -14,8 +14,6 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from conda_lock.conda_solver import _to_match_spec
-
 from lockstep.shared import settings
 from lockstep.shared.environment import EnvironmentSpec
 from lockstep.shared.runner import run_tool
@@ -28,15 +26,14 @@ ANY_VERSION = "*"
 
 
 def python_match_spec(environment: EnvironmentSpec) -> str:
-    """environment.yml's python as one solver argument, formatted by conda-lock's own function.
-
-    This is the form conda-lock passes to micromamba for the same entry
-    (`python 3.12.*`, `python >=3.12,<3.13`, `python`); `python=` followed by a
-    range (`python=>=3.12,<3.13`) is no MatchSpec, and micromamba rejects it.
-    """
-    version = None if environment.python_spec == ANY_VERSION else environment.python_spec
-    spec: str = _to_match_spec("python", version, None, None)
-    return spec
+    """environment.yml's python as one solver argument, in conda's build form (name, space,
+    version), the form conda-lock passes to micromamba for the same entry (`python 3.12.*`,
+    `python >=3.12,<3.13`, `python`; test_poetry_python.py compares them on real
+    conda-lock's solver call). `python=` followed by a range (`python=>=3.12,<3.13`) is no
+    MatchSpec, and micromamba rejects it."""
+    if environment.python_spec == ANY_VERSION:
+        return "python"
+    return f"python {environment.python_spec}"
 
 
 def python_prefix_for(environment: EnvironmentSpec, *, cache_dir: Path) -> Path:
