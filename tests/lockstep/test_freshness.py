@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,9 +71,9 @@ SOLUTIONS = {
 POETRY_RECORDING = REPO_ROOT / "tests" / "data" / "recorded" / "poetry-2.5.1-demo"
 
 
-def _poetry_inputs(text: str) -> dict[str, object]:
+def _poetry_inputs(text: str) -> dict[str, Any]:
     """pyproject.toml's data without [tool.lockstep] (lockfile digests Poetry never hashes)."""
-    data = tomllib.loads(text)
+    data: dict[str, Any] = tomllib.loads(text)
     data["tool"].pop("lockstep", None)
     return data
 
