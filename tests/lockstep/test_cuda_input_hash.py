@@ -149,6 +149,7 @@ def test_the_cuda_version_is_part_of_the_hash(tmp_path: Path) -> None:
 
     assert after["linux-64"] != before["linux-64"]
     assert after["linux-aarch64"] == before["linux-aarch64"]
+    assert after == conda_lock_writes(tmp_path, platforms)
 
 
 @pytest.mark.parametrize("name", REPRODUCED)
