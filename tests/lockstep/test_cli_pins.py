@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 from lockstep.shared.errors import EXIT_LOCK_FAILED
-from lockstep.shared.platforms import PLATFORM_MARKERS
 from tests.support.conda_packages import (
     DistSpec,
     PackageSpec,
@@ -15,6 +14,7 @@ from tests.support.conda_packages import (
 )
 from tests.support.http_server import LoopbackServer
 from tests.support.in_process import run_lockstep
+from tests.support.real_markers import real_marker
 
 
 def lockstep(*args: str, env_cache: Path) -> subprocess.CompletedProcess[str]:
@@ -70,8 +70,8 @@ def test_prints_sorted_pins_with_markers(
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "numpy==2.1.3",
-        f"torch==2.4.0 ; {PLATFORM_MARKERS['linux-aarch64']}",
-        f"torch==2.5.1 ; {PLATFORM_MARKERS['linux-64']}",
+        f"torch==2.4.0 ; {real_marker('linux-aarch64')}",
+        f"torch==2.5.1 ; {real_marker('linux-64')}",
     ]
 
 

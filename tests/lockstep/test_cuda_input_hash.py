@@ -1,27 +1,32 @@
 """The input hash with a declared CUDA target (virtual-packages.yml), as conda-lock computes it.
 
-The expected values come from outside lockstep: conda-lock 4.0.3's own functions
-called directly (the cross-check), and lockfiles the real conda-lock wrote with a
-`virtual-packages.yml` in public projects (tests/data/realworld/pairs-cuda/,
-sources in its SOURCES.md), one of them a PyTorch CUDA 12.1 lock.
+The expected values come from outside lockstep: the `# input_hash:` line of
+lockfiles the real conda-lock wrote with a `virtual-packages.yml` in public projects
+(tests/data/realworld/pairs-cuda/, sources in its SOURCES.md), one of them a PyTorch
+CUDA 12.1 lock, and of lockfiles conda-lock 4.0.3's own command line writes here
+(`conda-lock lock ... --virtual-package-spec`, only its solver replaced:
+tests/support/standin_conda_lock.py). They are read as text, not through lockstep.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
-from conda_lock.content_hash import compute_content_hashes
-from conda_lock.lookup import DEFAULT_MAPPING_URL
-from conda_lock.src_parser import make_lock_spec
-from conda_lock.virtual_package import virtual_package_repo_from_specification
 
 from lockstep.check.freshness import conda_staleness
 from lockstep.shared.conda_input_hash import conda_input_hashes
 from lockstep.shared.explicit_lockfile import read_explicit_lockfile
 from lockstep.shared.project import ProjectFiles
 from tests.support.realworld_projects import PAIRS as PLAIN_PAIRS
+from tests.support.standin_conda_lock import (
+    SolvedPackage,
+    StandinSolver,
+    lock_command,
+    run_conda_lock,
+)
 
 PAIRS = Path(__file__).resolve().parents[1] / "data" / "realworld" / "pairs-cuda"
 # Pairs whose every `# input_hash:` conda-lock 4.0.3 reproduces from the environment and spec.
@@ -57,15 +62,43 @@ def pair_project(name: str, root: Path) -> tuple[ProjectFiles, list[str]]:
     return files, platforms
 
 
-def conda_lock_hashes(environment: Path, platforms: list[str], spec: Path) -> dict[str, str]:
-    """conda-lock 4.0.3's own computation, step by step as `make_lock_files` does it."""
-    lock_spec = make_lock_spec(
-        src_files=[environment], platform_overrides=platforms, mapping_url=DEFAULT_MAPPING_URL
-    )
-    repodata = virtual_package_repo_from_specification(spec)
-    with repodata:
-        hashes: dict[str, str] = compute_content_hashes(lock_spec, repodata)
+INPUT_HASH = "# input_hash: "
+CHANNEL = "https://conda.anaconda.org/conda-forge"
+
+
+def written_input_hashes(root: Path) -> dict[str, str]:
+    """Each conda-<platform>.lock's `# input_hash:` line, as conda-lock wrote it."""
+    hashes = {}
+    for path in sorted(root.glob("conda-*.lock")):
+        (line,) = [
+            x for x in path.read_text(encoding="utf-8").splitlines() if x.startswith(INPUT_HASH)
+        ]
+        hashes[path.stem.removeprefix("conda-")] = line.removeprefix(INPUT_HASH)
     return hashes
+
+
+def _solved(platform: str) -> list[SolvedPackage]:
+    """A solver's answer for ENVIRONMENT (URLs never fetched): python and pytorch-gpu."""
+    python = f"{CHANNEL}/{platform}/python-3.12.7-h0_0_cpython.conda"
+    torch = f"{CHANNEL}/{platform}/pytorch-gpu-2.5.1-cuda126_0.conda"
+    return [SolvedPackage(python, "0" * 32), SolvedPackage(torch, "1" * 32, depends=("python",))]
+
+
+def conda_lock_writes(root: Path, platforms: list[str]) -> dict[str, str]:
+    """What `conda-lock lock --virtual-package-spec virtual-packages.yml` (4.0.3's own command
+    line, its solver replaced) writes as each lockfile's `# input_hash:` for `root`."""
+    argv = [*lock_command("environment.yml", platforms), "--virtual-package-spec"]
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        code = run_conda_lock(
+            [*argv, "virtual-packages.yml"],
+            StandinSolver({platform: _solved(platform) for platform in platforms}),
+        )
+    finally:
+        os.chdir(previous)
+    assert code == 0
+    return written_input_hashes(root)
 
 
 def test_the_pairs_hold_five_lockfiles() -> None:
@@ -76,7 +109,7 @@ def test_the_pairs_hold_five_lockfiles() -> None:
 
 
 def test_hash_with_a_cuda_spec_is_conda_locks_own(tmp_path: Path) -> None:
-    """With the spec given, it equals what conda-lock's own functions compute from that spec."""
+    """With the spec given, it equals the `# input_hash:` conda-lock's command writes."""
     (tmp_path / "environment.yml").write_text(ENVIRONMENT)
     (tmp_path / "virtual-packages.yml").write_text(CUDA_SPEC)
     platforms = ["linux-64", "linux-aarch64"]
@@ -85,10 +118,22 @@ def test_hash_with_a_cuda_spec_is_conda_locks_own(tmp_path: Path) -> None:
         tmp_path / "environment.yml", platforms, virtual_packages=tmp_path / "virtual-packages.yml"
     )
 
-    assert ours == conda_lock_hashes(
-        tmp_path / "environment.yml", platforms, tmp_path / "virtual-packages.yml"
-    )
+    assert ours == conda_lock_writes(tmp_path, platforms)
     assert ours != conda_input_hashes(tmp_path / "environment.yml", platforms)
+
+
+@pytest.mark.parametrize("name", REPRODUCED)
+def test_hash_of_a_real_cuda_lock_is_the_one_conda_lock_wrote(name: str) -> None:
+    """For each public project's environment and spec, it computes the `# input_hash:` line
+    the real conda-lock wrote into that project's lockfiles."""
+    pair = PAIRS / name
+    written = written_input_hashes(pair)
+
+    ours = conda_input_hashes(
+        pair / "environment.yml", sorted(written), virtual_packages=pair / "virtual-packages.yml"
+    )
+
+    assert ours == written
 
 
 def test_the_cuda_version_is_part_of_the_hash(tmp_path: Path) -> None:
@@ -104,6 +149,7 @@ def test_the_cuda_version_is_part_of_the_hash(tmp_path: Path) -> None:
 
     assert after["linux-64"] != before["linux-64"]
     assert after["linux-aarch64"] == before["linux-aarch64"]
+    assert after == conda_lock_writes(tmp_path, platforms)
 
 
 @pytest.mark.parametrize("name", REPRODUCED)

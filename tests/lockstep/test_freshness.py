@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lockstep.check.freshness import check_project, poetry_content_hash
 from lockstep.shared.model import Pin
-from lockstep.shared.pyproject import file_digest, render_generated_sections
+from lockstep.shared.pyproject import render_generated_sections
 from lockstep.shared.toml_reader import tomllib
 from tests.lockstep.lock_scenario import REPO_ROOT
 from tests.support.in_process import run_lockstep
@@ -64,22 +66,41 @@ SOLUTIONS = {
 }
 
 
+# What the real Poetry 2.5.1 locked for the demo project with its conda group
+# (tests/data/recorded/README.md says how): the content hash comes from Poetry, not lockstep.
+POETRY_RECORDING = REPO_ROOT / "tests" / "data" / "recorded" / "poetry-2.5.1-demo"
+
+
+def _poetry_inputs(text: str) -> dict[str, Any]:
+    """pyproject.toml's data without [tool.lockstep] (lockfile digests Poetry never hashes)."""
+    data: dict[str, Any] = tomllib.loads(text)
+    data["tool"].pop("lockstep", None)
+    return data
+
+
 def fresh_project(root: Path) -> Path:
     """A project whose three kinds of lockfile all match their inputs.
 
     The conda lockfiles are written by conda-lock itself (its solver replaced),
-    so their `# input_hash:` is conda-lock's, not one lockstep computed.
+    so their `# input_hash:` is conda-lock's, not one lockstep computed; the digests
+    recorded for them are sha256 of their bytes (hashlib, as the design says); and
+    poetry.lock is the one real Poetry wrote for this pyproject.toml.
     """
     root.mkdir(parents=True, exist_ok=True)
     (root / "environment.yml").write_text(ENVIRONMENT)
     render_lockfiles(root, SOLUTIONS)
-    digests = {path.name: file_digest(path) for path in sorted(root.glob("conda-*.lock"))}
+    digests = {
+        path.name: "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.glob("conda-*.lock"))
+    }
     text = render_generated_sections(
-        PYPROJECT, pins=[Pin("six", "1.16.0")], lockfile_digests=digests
+        PYPROJECT + SOURCE, pins=[Pin("six", "1.16.0")], lockfile_digests=digests
     )
+    recorded = (POETRY_RECORDING / "pyproject.toml").read_text()
+    # Guard: what Poetry locked is this project (else the recording needs redoing).
+    assert _poetry_inputs(text) == _poetry_inputs(recorded)
     (root / "pyproject.toml").write_text(text)
-    content_hash = poetry_content_hash(tomllib.loads(text))
-    (root / "poetry.lock").write_text(f'[metadata]\ncontent-hash = "{content_hash}"\n')
+    shutil.copyfile(POETRY_RECORDING / "poetry.lock", root / "poetry.lock")
     return root
 
 

@@ -26,11 +26,12 @@ from pathlib import Path
 import pytest
 import tomlkit
 import yaml
+from conda_lock.lookup import DEFAULT_MAPPING_URL
+from conda_lock.src_parser import make_lock_spec
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from lockstep.cli import main
-from lockstep.importing.environment_file import conda_name
 from lockstep.importing.run import ImportResult, import_project
 from lockstep.shared.errors import InputError
 from lockstep.shared.text_files import read_converting
@@ -191,11 +192,14 @@ def declared_names(pyproject: Path) -> set[str]:
 
 
 def conda_names(environment: Path) -> set[str]:
-    data = yaml.safe_load(environment.read_text())
+    """The conda packages an imported environment.yml names, as conda-lock 4.0.3 (which
+    locks it) reads them on any of its platforms, not as lockstep's importer does."""
+    spec = make_lock_spec(src_files=[environment], mapping_url=DEFAULT_MAPPING_URL)
     return {
-        canonicalize_name(conda_name(item))
-        for item in data["dependencies"]
-        if isinstance(item, str)
+        canonicalize_name(dependency.name)
+        for dependencies in spec.dependencies.values()
+        for dependency in dependencies
+        if dependency.manager == "conda"
     }
 
 

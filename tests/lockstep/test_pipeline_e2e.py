@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from lockstep.shared.platforms import PLATFORM_MARKERS
 from lockstep.shared.toml_reader import tomllib
 from tests.lockstep.lock_scenario import CONDA_ONLY_DIST, FirstLock, LockScenario, tree_digest
+from tests.support.real_markers import real_marker
 
 pytestmark = pytest.mark.network
 
@@ -36,8 +36,8 @@ def test_lock_then_check_is_fresh(first_lock: FirstLock, locked: LockScenario) -
     assert group["optional"] is True
     assert group["dependencies"]["six"] == "==1.16.0"
     assert group["dependencies"]["msgpack"] == [
-        {"version": "==1.0.8", "markers": PLATFORM_MARKERS["linux-aarch64"]},
-        {"version": "==1.1.0", "markers": PLATFORM_MARKERS["linux-64"]},
+        {"version": "==1.0.8", "markers": real_marker("linux-aarch64")},
+        {"version": "==1.1.0", "markers": real_marker("linux-64")},
     ]
     assert CONDA_ONLY_DIST not in group["dependencies"]
     assert f"left out: {CONDA_ONLY_DIST}==0.1" in result.stderr

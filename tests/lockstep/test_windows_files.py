@@ -219,7 +219,9 @@ def test_write_pins_keeps_a_crlf_pyproject_crlf(tmp_path: Path) -> None:
     lf_lockfile = tmp_path / "lf.lock"
     lf_lockfile.write_bytes(CRLF_LOCKFILE.read_bytes().replace(b"\r\n", b"\n"))
     recorded = read_pyproject(files.pyproject)["tool"]["lockstep"]["lockfiles"]
-    assert recorded == {"conda-osx-arm64.lock": file_digest(lf_lockfile)}
+    # The digest of the LF form (what conda-lock writes), sha256 of its bytes.
+    lf_digest = "sha256:" + hashlib.sha256(lf_lockfile.read_bytes()).hexdigest()
+    assert recorded == {"conda-osx-arm64.lock": lf_digest}
 
 
 # --- lockfile digests --------------------------------------------------------
@@ -237,7 +239,8 @@ def test_crlf_lockfile_parses_and_digests_like_lf(tmp_path: Path) -> None:
     assert windows.packages == unix.packages
     assert len(windows.packages) > 10
     assert not any("\r" in package.url for package in windows.packages)
-    assert file_digest(CRLF_LOCKFILE) == file_digest(lf)
+    lf_digest = "sha256:" + hashlib.sha256(lf.read_bytes()).hexdigest()
+    assert file_digest(CRLF_LOCKFILE) == file_digest(lf) == lf_digest
 
 
 def test_utf16_spec_file_is_named_utf16() -> None:

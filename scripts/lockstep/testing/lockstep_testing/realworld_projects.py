@@ -6,15 +6,16 @@ whose `# input_hash:` conda-lock 4.0.3 reproduces (11 lockfiles in all).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
-from lockstep.check.freshness import poetry_content_hash
 from lockstep.shared.explicit_lockfile import read_explicit_lockfile
 from lockstep.shared.inputs_fingerprint import inputs_fingerprint
 from lockstep.shared.project import ENVIRONMENT_FILE, ProjectFiles
-from lockstep.shared.pyproject import file_digest, render_generated_sections
+from lockstep.shared.pyproject import render_generated_sections
 from lockstep.shared.toml_reader import tomllib
 
 # The real files live with the template's test data (this package holds code only).
@@ -22,6 +23,9 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 PAIRS = REPO_ROOT / "tests" / "data" / "realworld" / "pairs"
 REPRODUCED = ("esmvalcore", "jupyterlab-desktop", "pangeo-base-notebook", "ttyg-evaluation")
 REQUIRES_PYTHON = ">=3.12"
+# What the real Poetry 2.5.1 locked for PYPROJECT as `lockstep lock` leaves it (how:
+# tests/data/recorded/README.md): poetry.lock's content hash comes from Poetry, not lockstep.
+POETRY_RECORDING = REPO_ROOT / "tests" / "data" / "recorded" / "poetry-2.5.1-empty-demo"
 PYPROJECT = f"""\
 [project]
 name = "demo"
@@ -59,7 +63,11 @@ def locked_pair(name: str, root: Path, *, poetry_packages_of: str | None = None)
     """
     files, platforms = pair_as_project(name, root)
     os.environ["LOCKSTEP_PLATFORMS"] = ",".join(platforms)
-    digests = {path.name: file_digest(path) for path in files.existing_conda_locks()}
+    # sha256 of each lockfile's bytes, computed here, not by the code `check` runs.
+    digests = {
+        path.name: "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in files.existing_conda_locks()
+    }
     text = render_generated_sections(
         PYPROJECT,
         pins=[],
@@ -67,10 +75,21 @@ def locked_pair(name: str, root: Path, *, poetry_packages_of: str | None = None)
         inputs=inputs_fingerprint(files, requires_python=REQUIRES_PYTHON),
     )
     files.pyproject.write_text(text)
-    content_hash = poetry_content_hash(tomllib.loads(text))
+    recorded = POETRY_RECORDING / "pyproject.toml"
+    if _poetry_inputs(text) != _poetry_inputs(recorded.read_text(encoding="utf-8")):
+        raise AssertionError(f"the project differs from what Poetry locked ({recorded}): re-record")
+    locked = tomllib.loads((POETRY_RECORDING / "poetry.lock").read_text(encoding="utf-8"))
+    content_hash = locked["metadata"]["content-hash"]
     packages = ""
     if poetry_packages_of is not None:
         real = (PAIRS / poetry_packages_of / "poetry.lock").read_text(encoding="utf-8")
         packages = real[: real.rindex("\n[metadata]\n") + 1]
     files.poetry_lock.write_text(f'{packages}\n[metadata]\ncontent-hash = "{content_hash}"\n')
     return files
+
+
+def _poetry_inputs(text: str) -> dict[str, Any]:
+    """pyproject.toml's data without [tool.lockstep] (digests Poetry never hashes)."""
+    data: dict[str, Any] = tomllib.loads(text)
+    data["tool"].pop("lockstep", None)
+    return data
