@@ -70,3 +70,20 @@ def test_rewriting_a_commented_environment_is_linear(tmp_path: Path) -> None:
         return lambda: rewrite_environment(text, path=tmp_path / "environment.yml")
 
     assert _ratio(work_for) < MAX_RATIO
+
+
+def test_adding_pep621_dependencies_to_a_new_array_is_linear(tmp_path: Path) -> None:
+    """A PEP 621 project without a dependencies array: the array the import creates."""
+
+    def work_for(n: int) -> Callable[[], object]:
+        lines = [f"pkg{i}==1.0" for i in range(n)]
+        requirements = parse_lines(lines, where=tmp_path / "r.txt", project_root=tmp_path)
+        return lambda: write_pyproject(
+            '[project]\nname = "demo"\nversion = "0.1.0"\n',
+            path=tmp_path / "pyproject.toml",
+            dependencies=requirements.dependencies,
+            indexes=[],
+            python_spec="3.11",
+        )
+
+    assert _ratio(work_for) < MAX_RATIO

@@ -333,6 +333,7 @@ def _add_dependencies(
 ) -> list[str]:
     lines = []
     poetry_entries: list[tuple[str, Any]] = []  # added to [tool.poetry.dependencies] at once
+    project_entries: list[str] = []  # added to [project] dependencies at once
     existing = _existing(document, style)
     for dependency in dependencies:
         declared = existing.get(dependency.key)
@@ -344,13 +345,15 @@ def _add_dependencies(
                     f"kept: pyproject.toml's {declared.text} (not the pip entry {dependency.line})"
                 )
             continue
-        added = _add_dependency(document, style, dependency, poetry_entries)
+        added = _add_dependency(style, dependency, poetry_entries, project_entries)
         note = (
             " (an editable git checkout becomes a plain git dependency)"
             if dependency.editable and dependency.git
             else ""
         )
         lines.append(f"moved: {dependency.line} -> {added}{note}")
+    if project_entries:
+        _extend_project_dependencies(document, project_entries)
     if poetry_entries:
         _add_keys(_poetry(document), "dependencies", poetry_entries)
     array = document.get("project", {}).get("dependencies")
@@ -361,23 +364,34 @@ def _add_dependencies(
     return lines
 
 
+def _extend_project_dependencies(document: TOMLDocument, entries: Sequence[str]) -> None:
+    """[project] dependencies gains the entries. A new array is parsed whole from its text,
+    one entry a line: tomlkit's Array re-indexes itself on every append, which made 12,500
+    appends to a new array take a minute; the text is what those appends would write. An
+    existing array keeps its own layout, entry by entry."""
+    array = document["project"].get("dependencies")
+    if array is not None:
+        for entry in entries:
+            array.append(entry)
+        return
+    lines = "".join(f"    {tomlkit.string(entry).as_string()},\n" for entry in entries)
+    built = tomlkit.parse(f"dependencies = [\n{lines}]\n")["dependencies"]
+    _add_keys(document, "project", [("dependencies", built)])
+
+
 def _add_dependency(
-    document: TOMLDocument,
     style: Style,
     dependency: Dependency,
     poetry_entries: list[tuple[str, Any]],
+    project_entries: list[str],
 ) -> str:
-    """Add one dependency (its [tool.poetry.dependencies] entry to poetry_entries, for the
-    caller to add); the entry as added, for the report."""
+    """Add one dependency to the entries for the caller to add ([tool.poetry.dependencies],
+    [project] dependencies); the entry as added, for the report."""
     if style is Style.POETRY:
         value = poetry_value(dependency)
         poetry_entries.append((dependency.name, value))
         return f"[tool.poetry.dependencies] {dependency.name} = {tomlkit.item(value).as_string()}"
-    project = document["project"]
-    if "dependencies" not in project:
-        _add_keys(document, "project", [("dependencies", tomlkit.array().multiline(True))])
-        project = document["project"]
-    project["dependencies"].append(pep508(dependency))
+    project_entries.append(pep508(dependency))
     added = f"[project] dependencies: {pep508(dependency)}"
     if dependency.path is not None:
         # PEP 621 has no relative paths; Poetry reads them from its own table, by name.
