@@ -89,6 +89,9 @@ def site_packages_dirs(prefix: Path) -> list[Path]:
     return sorted(path for path in candidates if path.is_dir())
 
 
+METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+
 def installed_distributions(
     prefix: Path, records: list[CondaRecord]
 ) -> list[InstalledDistribution]:
@@ -96,9 +99,12 @@ def installed_distributions(
     conda_paths = {path for record in records for path in metadata_paths(record.files)}
     found = []
     for site in site_packages_dirs(prefix):
-        for distribution in metadata.distributions(path=[str(site)]):
-            # importlib has no public accessor for a PathDistribution's metadata directory.
-            location = Path(str(distribution._path))  # type: ignore[attr-defined]
+        # The metadata directories found here, each read by the public `Distribution.at`:
+        # importlib has no public accessor for the directory of what `distributions()` finds.
+        for location in sorted(site.iterdir()):
+            if location.suffix not in METADATA_SUFFIXES:
+                continue
+            distribution = metadata.Distribution.at(location)
             relative = location.relative_to(prefix).as_posix()
             installer = (distribution.read_text("INSTALLER") or "").strip() or UNKNOWN_INSTALLER
             if relative in conda_paths:
