@@ -22,6 +22,7 @@ from lockstep.shared.conda_input_hash import conda_input_hashes, conda_sides
 from lockstep.shared.errors import FetchError, InputError, LockstepError
 from lockstep.shared.project import conda_lock_name
 from lockstep.shared.settings import PYPI_MAPPING_VARIABLE
+from lockstep.shared.yaml_files import libyaml_for_safe_load
 
 # conda-lock's default output name: one beside the imported environment.yml is imported too.
 UNIFIED_NAME = "conda-lock.yml"
@@ -51,7 +52,8 @@ def read_unified_lockfile(path: Path) -> UnifiedLockfile:
     """The lockfile and its explicit renderings; one InputError line when conda-lock
     cannot read it."""
     try:
-        lockfile = parse_conda_lock_file(path)
+        with libyaml_for_safe_load():
+            lockfile = parse_conda_lock_file(path)
         platforms = tuple(lockfile.metadata.platforms)
         explicit = {
             platform: "\n".join(

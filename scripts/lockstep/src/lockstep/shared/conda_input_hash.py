@@ -25,6 +25,7 @@ from conda_lock.virtual_package import (
 
 from lockstep.shared import settings
 from lockstep.shared.errors import FetchError, InputError, LockstepError
+from lockstep.shared.yaml_files import libyaml_for_safe_load
 
 
 def parse_failure(environment: Path, error: Exception, *, fix: str = "") -> LockstepError:
@@ -64,11 +65,12 @@ def conda_input_hashes(
     virtual-packages.yml (None: conda-lock's default virtual packages)."""
     repodata = _virtual_package_repodata(virtual_packages)
     try:
-        spec = make_lock_spec(
-            src_files=[environment],
-            platform_overrides=list(platforms),
-            mapping_url=mapping_url(),
-        )
+        with libyaml_for_safe_load():
+            spec = make_lock_spec(
+                src_files=[environment],
+                platform_overrides=list(platforms),
+                mapping_url=mapping_url(),
+            )
         # The repodata object itself is hashed: its `__enter__` returns None
         # (conda-lock enters it only to set CONDA_OVERRIDE_* variables), so
         # `with ... as repodata` would hash without the virtual packages and
@@ -86,11 +88,12 @@ def conda_sides(environment: Path, platforms: Sequence[str]) -> dict[str, str]:
     same conda side have the same conda solution whatever their pip entries: conda-lock
     solves the conda side first and alone, then pip's around it."""
     try:
-        spec = make_lock_spec(
-            src_files=[environment],
-            platform_overrides=list(platforms),
-            mapping_url=mapping_url(),
-        )
+        with libyaml_for_safe_load():
+            spec = make_lock_spec(
+                src_files=[environment],
+                platform_overrides=list(platforms),
+                mapping_url=mapping_url(),
+            )
     except Exception as error:  # as in conda_input_hashes
         raise parse_failure(environment, error) from None
     channels = [channel.model_dump(mode="json") for channel in spec.channels]

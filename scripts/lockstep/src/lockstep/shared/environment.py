@@ -79,9 +79,11 @@ def _python_spec(path: Path, platforms: tuple[str, ...]) -> str:
     from conda_lock.src_parser.environment_yaml import parse_environment_file
 
     from lockstep.shared.conda_input_hash import mapping_url, parse_failure
+    from lockstep.shared.yaml_files import libyaml_for_safe_load
 
     try:
-        spec = parse_environment_file(path, list(platforms), mapping_url=mapping_url())
+        with libyaml_for_safe_load():
+            spec = parse_environment_file(path, list(platforms), mapping_url=mapping_url())
     except Exception as error:  # conda-lock raises many kinds; all mean bad input here
         raise parse_failure(path, error, fix="; fix the entry") from None
     specs = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,28 @@ from lockstep.shared.text_files import read_project_text
 # libyaml's parser (PyYAML's wheels bundle it): PyYAML's pure-Python one takes minutes on a
 # 50 MB environment.yml, one method call a character; the same safe constructors either way.
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@contextmanager
+def libyaml_for_safe_load() -> Iterator[None]:
+    """PyYAML's `safe_load` with libyaml's parser for the block: conda-lock reads
+    environment.yml with `yaml.safe_load`, PyYAML's pure-Python parser, once per platform
+    and once more for the platforms (a 10 MB file took 70 s in `check`). The C loader
+    builds the same data with the same safe constructors; the hashes computed from it
+    are checked against real conda-lock lockfiles (test_realworld_freshness.py)."""
+    if SAFE_LOADER is yaml.SafeLoader:
+        yield
+        return
+    python_safe_load = yaml.safe_load
+
+    def libyaml_safe_load(stream: Any) -> Any:
+        return yaml.load(stream, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
+
+    yaml.safe_load = libyaml_safe_load
+    try:
+        yield
+    finally:
+        yaml.safe_load = python_safe_load
 
 
 def load_yaml(text: str) -> Any:
