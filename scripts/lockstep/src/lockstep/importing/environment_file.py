@@ -99,6 +99,12 @@ def conda_name(spec: str) -> str:
     return _NAME_END.split(spec.split("::", 1)[-1].strip(), maxsplit=1)[0]
 
 
+# OTHER_OS_PACKAGES' patterns as PyPI names, made once: an import asks for every pip entry.
+_OTHER_OS_PYPI_PATTERNS = tuple(
+    (canonicalize_name(pattern), system) for pattern, system in OTHER_OS_PACKAGES.items()
+)
+
+
 def other_system(name: str, systems: set[str]) -> str | None:
     """The other operating system a package belongs to, if it is in OTHER_OS_PACKAGES."""
     for pattern, system in OTHER_OS_PACKAGES.items():
@@ -110,8 +116,8 @@ def other_system(name: str, systems: set[str]) -> str | None:
 def other_system_on_pypi(name: str) -> str | None:
     """The same for a PyPI name (pywin32, pywinpty, appnope are projects there too)."""
     canonical = canonicalize_name(name)
-    for pattern, system in OTHER_OS_PACKAGES.items():
-        if fnmatch.fnmatchcase(canonical, canonicalize_name(pattern)):
+    for pattern, system in _OTHER_OS_PYPI_PATTERNS:
+        if fnmatch.fnmatchcase(canonical, pattern):
             return system
     return None
 

@@ -334,7 +334,9 @@ def _add_dependencies(
     lines = []
     poetry_entries: list[tuple[str, Any]] = []  # added to [tool.poetry.dependencies] at once
     project_entries: list[str] = []  # added to [project] dependencies at once
-    existing = _existing(document, style)
+    # Read only when there is something to compare: a large pyproject.toml with nothing to
+    # add is not parsed entry by entry.
+    existing = _existing(document, style) if dependencies else {}
     for dependency in dependencies:
         declared = existing.get(dependency.key)
         if declared is not None:
@@ -391,8 +393,9 @@ def _add_dependency(
         value = poetry_value(dependency)
         poetry_entries.append((dependency.name, value))
         return f"[tool.poetry.dependencies] {dependency.name} = {tomlkit.item(value).as_string()}"
-    project_entries.append(pep508(dependency))
-    added = f"[project] dependencies: {pep508(dependency)}"
+    entry = pep508(dependency)
+    project_entries.append(entry)
+    added = f"[project] dependencies: {entry}"
     if dependency.path is not None:
         # PEP 621 has no relative paths; Poetry reads them from its own table, by name.
         value = poetry_value(dependency)
