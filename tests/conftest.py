@@ -64,7 +64,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 STANDIN_MODULES = (
     "conda_lock.conda_lock",
     "conda_lock.conda_solver",
-    "conda_lock._vendor.conda.models.match_spec",
+    "tests.support.conda_match_specs",
     "tests.support.standin_conda_lock",
     "tests.support.standin_micromamba",
 )

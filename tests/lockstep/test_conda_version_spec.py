@@ -177,20 +177,20 @@ def _private_uses(path: Path) -> list[str]:
     return found
 
 
-# Still there, and owned elsewhere: poetry_python formats the solver's python argument
-# with conda-lock's own (private) function, so that micromamba gets what conda-lock gives it
-# (tests/lockstep/test_poetry_python.py checks that). To go when it is replaced; the test
-# fails once it is gone, so that this list shrinks with it.
+# Private uses still there, each a line `FILE: module.attribute`: none.
 KNOWN: list[str] = []
 
 
 def test_lockstep_uses_no_private_module_of_a_dependency() -> None:
-    """Nothing in lockstep's package or its shared test code reaches into a dependency's
-    underscore modules or attributes (conda-lock's `_vendor` included): a release may move
-    or drop them at any time, as tomlkit 0.15.3 dropped `Container._insert_after`."""
-    sources = sorted((LOCKSTEP / "src").rglob("*.py")) + sorted(
-        (LOCKSTEP / "testing").rglob("*.py")
-    )
+    """Nothing in lockstep's package, its shared test code or the tests reaches into a
+    dependency's underscore modules or attributes (conda-lock's `_vendor` included): a
+    release may move or drop them at any time, as tomlkit 0.15.3 dropped
+    `Container._insert_after`."""
+    sources = [
+        *sorted((LOCKSTEP / "src").rglob("*.py")),
+        *sorted((LOCKSTEP / "testing").rglob("*.py")),
+        *sorted((LOCKSTEP.parents[1] / "tests").rglob("*.py")),
+    ]
     assert sources
     found = [use for path in sources for use in _private_uses(path)]
     # Compared without line numbers, which other edits move.

@@ -202,15 +202,12 @@ def _parse_create(args: Sequence[str]) -> tuple[str, list[str]]:
 
 def _unsatisfied(specs: Sequence[str], records: Sequence[Mapping[str, Any]]) -> list[str]:
     """The solver problems of `specs` against the packages on offer (conda's MatchSpec)."""
-    from conda_lock._vendor.conda.models.match_spec import MatchSpec
+    from tests.support.conda_match_specs import MatchSpec, spec_accepts
 
     problems = []
     for spec in specs:
-        match_spec: Any = MatchSpec(spec)  # type: ignore[no-untyped-call]
-        # Only a record of the spec's name can match (MatchSpec.match checks the name
-        # too); conda builds a record from each dict it is given, so filter first.
-        named = [record for record in records if match_spec.name in ("*", record["name"])]
-        if not any(match_spec.match(record) for record in named):
+        match_spec = MatchSpec(spec)
+        if not any(spec_accepts(match_spec, record) for record in records):
             problems.append(f"nothing provides requested {spec}")
     return problems
 

@@ -98,24 +98,25 @@ def machine_pythons() -> tuple[MachinePython, ...]:
 
 def parse_spec(spec: str) -> Any:
     """The spec as a MatchSpec; SpecError with micromamba's message when it is not one."""
-    from conda_lock._vendor.conda.exceptions import InvalidMatchSpec, InvalidVersionSpec
-    from conda_lock._vendor.conda.models.match_spec import MatchSpec
+    from tests.support.conda_match_specs import InvalidMatchSpecError, MatchSpec
 
     try:
-        return MatchSpec(spec)  # type: ignore[no-untyped-call]
-    except (InvalidMatchSpec, InvalidVersionSpec):
+        return MatchSpec(spec)
+    except InvalidMatchSpecError:
         version = re.sub(r"^[A-Za-z0-9_.-]+\s*=?", "", spec).split(",")[0].strip()
         raise SpecError(f'Error parsing version "{version}"') from None
 
 
 def pythons_matching(spec: str, pythons: Sequence[MachinePython]) -> list[MachinePython]:
     """The interpreters `spec` accepts as conda's python package, newest first."""
+    from tests.support.conda_match_specs import spec_accepts
+
     match_spec = parse_spec(spec)
     return [
         python
         for python in pythons
-        if match_spec.match(
-            {"name": "python", "version": python.version, "build": PYTHON_BUILD, "build_number": 0}
+        if spec_accepts(
+            match_spec, {"name": "python", "version": python.version, "build": PYTHON_BUILD}
         )
     ]
 
