@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 from conda_lock.content_hash import compute_content_hashes
 from conda_lock.lookup import DEFAULT_MAPPING_URL
+from conda_lock.models.lock_spec import LockSpecification
 from conda_lock.src_parser import make_lock_spec
 from conda_lock.virtual_package import (
     FakeRepoData,
@@ -58,19 +59,27 @@ def _virtual_package_repodata(virtual_packages: Path | None) -> FakeRepoData:
         raise InputError(f"{virtual_packages}: conda-lock cannot read it ({message})") from None
 
 
+def _lock_spec(environment: Path, platforms: Sequence[str]) -> LockSpecification:
+    """conda-lock's reading of environment.yml for the platforms, as `conda-lock lock` reads it."""
+    try:
+        with libyaml_for_safe_load():
+            return make_lock_spec(
+                src_files=[environment],
+                platform_overrides=list(platforms),
+                mapping_url=mapping_url(),
+            )
+    except Exception as error:  # conda-lock raises many kinds; all mean bad input here
+        raise parse_failure(environment, error) from None
+
+
 def conda_input_hashes(
     environment: Path, platforms: Sequence[str], *, virtual_packages: Path | None = None
 ) -> dict[str, str]:
     """conda-lock's `# input_hash:` per platform, for environment.yml and the project's
     virtual-packages.yml (None: conda-lock's default virtual packages)."""
     repodata = _virtual_package_repodata(virtual_packages)
+    spec = _lock_spec(environment, platforms)
     try:
-        with libyaml_for_safe_load():
-            spec = make_lock_spec(
-                src_files=[environment],
-                platform_overrides=list(platforms),
-                mapping_url=mapping_url(),
-            )
         # The repodata object itself is hashed: its `__enter__` returns None
         # (conda-lock enters it only to set CONDA_OVERRIDE_* variables), so
         # `with ... as repodata` would hash without the virtual packages and
@@ -87,15 +96,7 @@ def conda_sides(environment: Path, platforms: Sequence[str]) -> dict[str, str]:
     channels and conda dependencies (pip's left out), as canonical JSON. Two files with the
     same conda side have the same conda solution whatever their pip entries: conda-lock
     solves the conda side first and alone, then pip's around it."""
-    try:
-        with libyaml_for_safe_load():
-            spec = make_lock_spec(
-                src_files=[environment],
-                platform_overrides=list(platforms),
-                mapping_url=mapping_url(),
-            )
-    except Exception as error:  # as in conda_input_hashes
-        raise parse_failure(environment, error) from None
+    spec = _lock_spec(environment, platforms)
     channels = [channel.model_dump(mode="json") for channel in spec.channels]
     return {
         platform: json.dumps(
