@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lockstep.check.freshness import check_project
+from lockstep.importing.unified_lockfile import read_unified_lockfile, source_environment
 from lockstep.prefix.installed import conda_records
 from lockstep.shared.environment import load_environment
 from lockstep.shared.errors import InputError
@@ -41,6 +42,10 @@ SEEDS = {
     "pyproject.toml": (PAIR / "pyproject.toml").read_bytes(),
     "poetry.lock": (PAIR / "poetry.lock").read_bytes()[:6000],
     "record.json": (DATA / "recorded" / "conda-meta-numpy.json").read_bytes()[:6000],
+    # The smallest real unified lockfile whole: a cut one would rarely parse at all.
+    "conda-lock.yml": (
+        DATA / "realworld" / "unified" / "anaconda-fastapi" / "conda-lock.yml"
+    ).read_bytes(),
 }
 LOCKSTEP = Path(sys.executable).parent / "lockstep"
 ENVIRONMENT = (
@@ -201,6 +206,28 @@ def test_virtual_packages_mutated(tmp_path: Path, edits: list[tuple[int, int, in
 def test_virtual_packages_structured(tmp_path: Path, tree: dict[str, Any]) -> None:
     path = write(tmp_path / "v" / "virtual-packages.yml", yaml.safe_dump(tree).encode())
     only_input_errors(lambda: read_virtual_packages(path))
+
+
+def read_unified_fully(path: Path) -> None:
+    source_environment(read_unified_lockfile(path))
+
+
+@FUZZ
+@given(edits=EDITS)
+def test_unified_lockfile_mutated(tmp_path: Path, edits: list[tuple[int, int, int]]) -> None:
+    path = write(tmp_path / "u" / "conda-lock.yml", mutate(SEEDS["conda-lock.yml"], edits))
+    write(tmp_path / "u" / "environment.yml", ENVIRONMENT)
+    only_input_errors(lambda: read_unified_fully(path))
+
+
+@FUZZ
+@given(tree=TOP)
+def test_unified_lockfile_structured(tmp_path: Path, tree: dict[str, Any]) -> None:
+    path = write(
+        tmp_path / "u" / "conda-lock.yml",
+        yaml.safe_dump({"version": 1, "metadata": {}, "package": [], **tree}).encode(),
+    )
+    only_input_errors(lambda: read_unified_fully(path))
 
 
 def seeded_mutants(seed: bytes, count: int = 20) -> list[bytes]:
