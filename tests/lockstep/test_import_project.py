@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from lockstep.cli import main
+from lockstep.importing.pyproject_writer import write_pyproject
+from lockstep.shared.errors import InputError
 from lockstep.shared.project import ProjectFiles
 from lockstep.shared.staging import Staging
 from lockstep.shared.toml_reader import tomllib
@@ -444,3 +447,36 @@ def test_a_problem_in_the_from_file_names_that_file(tmp_path: Path) -> None:
     assert line.startswith(f"lockstep: error: {source}: python '3.10")
     assert str(project / "environment.yml") not in line
     assert tree_digest(project) == before
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        *sorted((REPO_ROOT / "tests/data/realworld/inputs/pyproject").glob("*.toml")),
+        REPO_ROOT / "pyproject.toml",
+    ],
+    ids=lambda path: path.stem,
+)
+def test_a_pyproject_with_nothing_to_add_skips_tomlkit_with_the_same_result(
+    source: Path,
+) -> None:
+    """With nothing to add, the answer given without tomlkit (from tomllib's reading) is
+    the one tomlkit's parse, edits and dump give: for every real pyproject.toml."""
+    original = source.read_text(encoding="utf-8")
+    # The file as it is, and without its python constraint (then one is added).
+    document = tomlkit.parse(original)
+    document.get("project", {}).pop("requires-python", None)
+    document.get("tool", {}).get("poetry", {}).get("dependencies", {}).pop("python", None)
+    for text in (original, tomlkit.dumps(document)):
+        outcomes = []
+        for data in (None, tomllib.loads(text)):
+            try:
+                result = write_pyproject(
+                    text, path=source, dependencies=[], indexes=[], python_spec="3.12.*",
+                    data=data,
+                )  # fmt: skip
+            except InputError as error:
+                outcomes.append(("refused", str(error)))
+            else:
+                outcomes.append((result.text, result.lines))
+        assert outcomes[1] == outcomes[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ class PyprojectImport:
     lines: tuple[str, ...]
 
 
-def project_style(document: TOMLDocument, *, path: Path) -> Style:
+def project_style(document: Mapping[str, Any], *, path: Path) -> Style:
     """PEP 621 when [project] declares its dependencies, else Poetry 1's table."""
     project = document.get("project")
     poetry = document.get("tool", {}).get("poetry")
@@ -129,9 +129,16 @@ def write_pyproject(
     python_spec: str,
     python_defines_from: Path | None = None,
     example: ExampleEntries | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> PyprojectImport:
     """`python_defines_from` names the imported file when its python is to replace a
-    requires-python that disagrees with it (None: an existing one is kept)."""
+    requires-python that disagrees with it (None: an existing one is kept). `data`, the
+    file as tomllib read it, lets a file with nothing to add skip tomlkit altogether."""
+    if data is not None and _nothing_to_write(
+        data, path=path, dependencies=dependencies, indexes=indexes, rewrite=python_defines_from,
+        example=example,
+    ):  # fmt: skip
+        return PyprojectImport(text=text, lines=())
     try:
         document = tomlkit.parse(text)
     except TOMLKitError as error:
@@ -154,6 +161,31 @@ def write_pyproject(
     return PyprojectImport(
         text=with_crlf(rendered) if uses_crlf(text) else rendered, lines=tuple(lines)
     )
+
+
+def _nothing_to_write(
+    data: Mapping[str, Any],
+    *,
+    path: Path,
+    dependencies: Sequence[Dependency],
+    indexes: Sequence[Index],
+    rewrite: Path | None,
+    example: ExampleEntries | None,
+) -> bool:
+    """True when the edits below would leave the file as it is and say nothing: tomlkit
+    takes seconds a megabyte to parse and write a file back unchanged."""
+    if dependencies or indexes or rewrite is not None:
+        return False
+    if (
+        example is not None
+        and {canonicalize_name(Requirement(entry).name) for entry in example.entries}
+        & example.conda_names
+    ):
+        return False
+    project = data.get("project", {})
+    if project_style(data, path=path) is Style.PEP621:
+        return "requires-python" in project or "requires-python" in project.get("dynamic", [])
+    return "python" in data.get("tool", {}).get("poetry", {}).get("dependencies", {})
 
 
 def _child_table(parent: Any, key: str) -> Any:

@@ -140,6 +140,7 @@ def import_project(
                 python_spec=parsed.python_spec,
                 python_defines_from=inputs.environment if python_disagrees else None,
                 example=_example_entries(files.root, environment, inputs.environment),
+                data=pyproject_data,
             )
             staged.pyproject.write_bytes(pyproject.text.encode("utf-8"))
             lines += pyproject.lines
