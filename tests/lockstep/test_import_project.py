@@ -468,7 +468,7 @@ def test_a_pyproject_with_nothing_to_add_skips_tomlkit_with_the_same_result(
     document.get("project", {}).pop("requires-python", None)
     document.get("tool", {}).get("poetry", {}).get("dependencies", {}).pop("python", None)
     for text in (original, tomlkit.dumps(document)):
-        outcomes = []
+        outcomes: list[tuple[str, object]] = []
         for data in (None, tomllib.loads(text)):
             try:
                 result = write_pyproject(

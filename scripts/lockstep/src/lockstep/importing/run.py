@@ -12,10 +12,11 @@ or Ctrl-C before the swap changes no file, and the swap itself holds SIGINT back
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 from packaging.requirements import Requirement
@@ -145,7 +146,14 @@ def import_project(
             staged.pyproject.write_bytes(pyproject.text.encode("utf-8"))
             lines += pyproject.lines
             with _naming_real_files(staging, inputs.environment):
-                input_hashes = validate(staged, parsed, virtual_packages=files.virtual_packages)
+                input_hashes = validate(
+                    staged,
+                    parsed,
+                    virtual_packages=files.virtual_packages,
+                    unchanged_pyproject=(
+                        pyproject_data if pyproject.text == inputs.pyproject_text.text else None
+                    ),
+                )
             if inputs.unified is not None:
                 imported = ImportedEnvironment(
                     original=inputs.environment,
@@ -306,14 +314,21 @@ def _marked_for_its_system(dependency: Dependency) -> Dependency:
 
 
 def validate(
-    staged: ProjectFiles, environment: EnvironmentSpec, *, virtual_packages: Path | None
+    staged: ProjectFiles,
+    environment: EnvironmentSpec,
+    *,
+    virtual_packages: Path | None,
+    unchanged_pyproject: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """What `lockstep lock` and `lockstep check` validate before anything else, given the
     staged environment.yml as load_environment read it (reading it again, a YAML parse and
     conda-lock's, once more per platform, was a quarter of an import's time): its python
     against the new requires-python, then conda-lock's own input hash, returned per platform
-    (with the project's virtual-packages.yml, as `lock` computes it)."""
-    python_range = requires_python(read_pyproject(staged.pyproject))
+    (with the project's virtual-packages.yml, as `lock` computes it). `unchanged_pyproject`
+    is pyproject.toml as read already, when the import did not change it."""
+    if unchanged_pyproject is None:
+        unchanged_pyproject = read_pyproject(staged.pyproject)
+    python_range = requires_python(unchanged_pyproject)
     if python_range is not None:
         check_python_agrees(environment.path, environment.python_spec, python_range)
     return conda_input_hashes(
