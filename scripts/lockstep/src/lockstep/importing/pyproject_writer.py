@@ -182,10 +182,16 @@ def _nothing_to_write(
         & example.conda_names
     ):
         return False
-    project = data.get("project", {})
-    if project_style(data, path=path) is Style.PEP621:
+    return _states_its_python(data, project_style(data, path=path))
+
+
+def _states_its_python(document: Mapping[str, Any], style: Style) -> bool:
+    """The project says which Pythons it allows, where its style says it (or leaves it to
+    its build backend: `dynamic`), so no requires-python is added."""
+    if style is Style.PEP621:
+        project: Any = document.get("project", {})
         return "requires-python" in project or "requires-python" in project.get("dynamic", [])
-    return "python" in data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    return "python" in document.get("tool", {}).get("poetry", {}).get("dependencies", {})
 
 
 def _child_table(parent: Any, key: str) -> Any:
@@ -246,11 +252,7 @@ def _poetry(document: TOMLDocument) -> Any:
 
 
 def _add_requires_python(document: TOMLDocument, style: Style, *, python_spec: str) -> list[str]:
-    project: Any = document.get("project", {})
-    if style is Style.PEP621:
-        if "requires-python" in project or "requires-python" in project.get("dynamic", []):
-            return []
-    elif "python" in document.get("tool", {}).get("poetry", {}).get("dependencies", {}):
+    if _states_its_python(document, style):
         return []
     derived = requires_python_for(python_spec)
     if derived is None:

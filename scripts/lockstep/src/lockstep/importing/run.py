@@ -46,7 +46,7 @@ from lockstep.importing.unified_lockfile import (
     source_environment,
 )
 from lockstep.init.manifest import read_manifest_if_present
-from lockstep.shared.conda_input_hash import conda_input_hashes, conda_sides
+from lockstep.shared.conda_input_hash import conda_input_hashes
 from lockstep.shared.environment import EnvironmentSpec, check_python_agrees, load_environment
 from lockstep.shared.errors import InputError
 from lockstep.shared.project import (
@@ -157,8 +157,8 @@ def import_project(
             if inputs.unified is not None:
                 imported = ImportedEnvironment(
                     original=inputs.environment,
+                    imported=staged.environment,
                     input_hashes=input_hashes,
-                    conda_sides=conda_sides(staged.environment, parsed.platforms),
                 )
                 conversion = convert(inputs.unified, imported, platforms=parsed.platforms)
                 for name, text in conversion.lockfiles.items():

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from conda_lock.conda_lock import render_lockfile_for_platform
 from conda_lock.lockfile import parse_conda_lock_file
 
-from lockstep.shared.conda_input_hash import conda_input_hashes, conda_sides
+from lockstep.shared.conda_input_hash import conda_hashes_and_sides, conda_sides
 from lockstep.shared.errors import FetchError, InputError, LockstepError
 from lockstep.shared.project import conda_lock_name
 from lockstep.shared.settings import PYPI_MAPPING_VARIABLE
@@ -116,10 +116,10 @@ class ImportedEnvironment:
     """The environment.yml as imported and as the user wrote it, as conda-lock reads them."""
 
     original: Path
-    # conda-lock's `# input_hash:` of the file as imported, per platform.
+    # The file as imported (in the staging copy), and its conda-lock `# input_hash:` per
+    # platform; its conda side is read only when a platform needs it.
+    imported: Path
     input_hashes: Mapping[str, str]
-    # Its conda side (conda_input_hash.conda_sides), per platform.
-    conda_sides: Mapping[str, str]
 
 
 def convert(
@@ -175,15 +175,12 @@ class _KeptCondaSide:
         self.platforms = [platform for platform in platforms if platform in unified.explicit]
         self.original: tuple[dict[str, str], dict[str, str]] | None = None
         self.unreadable: LockstepError | None = None
+        self.imported_sides: dict[str, str] | None = None
 
     def problem(self, platform: str) -> str | None:
         if self.original is None and self.unreadable is None:
-            path = self.imported.original
             try:
-                self.original = (
-                    conda_input_hashes(path, self.platforms),
-                    conda_sides(path, self.platforms),
-                )
+                self.original = conda_hashes_and_sides(self.imported.original, self.platforms)
             except LockstepError as error:
                 self.unreadable = error
         if self.original is None:
@@ -197,7 +194,9 @@ class _KeptCondaSide:
         hashes, sides = self.original
         if hashes[platform] != self.unified.content_hashes.get(platform):
             return f"{self.imported.original.name} changed since it was locked"
-        if sides[platform] != self.imported.conda_sides[platform]:
+        if self.imported_sides is None:
+            self.imported_sides = conda_sides(self.imported.imported, self.platforms)
+        if sides[platform] != self.imported_sides[platform]:
             return "the import changed the conda entries it was locked from"
         return None
 

@@ -77,8 +77,13 @@ def conda_input_hashes(
 ) -> dict[str, str]:
     """conda-lock's `# input_hash:` per platform, for environment.yml and the project's
     virtual-packages.yml (None: conda-lock's default virtual packages)."""
+    return _hashes(_lock_spec(environment, platforms), environment, virtual_packages)
+
+
+def _hashes(
+    spec: LockSpecification, environment: Path, virtual_packages: Path | None
+) -> dict[str, str]:
     repodata = _virtual_package_repodata(virtual_packages)
-    spec = _lock_spec(environment, platforms)
     try:
         # The repodata object itself is hashed: its `__enter__` returns None
         # (conda-lock enters it only to set CONDA_OVERRIDE_* variables), so
@@ -96,7 +101,18 @@ def conda_sides(environment: Path, platforms: Sequence[str]) -> dict[str, str]:
     channels and conda dependencies (pip's left out), as canonical JSON. Two files with the
     same conda side have the same conda solution whatever their pip entries: conda-lock
     solves the conda side first and alone, then pip's around it."""
+    return _sides(_lock_spec(environment, platforms))
+
+
+def conda_hashes_and_sides(
+    environment: Path, platforms: Sequence[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """conda_input_hashes (default virtual packages) and conda_sides from one reading."""
     spec = _lock_spec(environment, platforms)
+    return _hashes(spec, environment, None), _sides(spec)
+
+
+def _sides(spec: LockSpecification) -> dict[str, str]:
     channels = [channel.model_dump(mode="json") for channel in spec.channels]
     return {
         platform: json.dumps(
