@@ -3,7 +3,9 @@
 Three kinds of generated input, each in a fresh project: an environment.yml that is mostly
 comments, one with that many `pip:` dependency lines, and a pyproject.toml with that many
 [project] dependencies. Wall time of one real process each (check exits 1: nothing is
-locked). Sizes: `--sizes 1 10 50` (MB).
+locked), and beside it, as the floor every import stands on, the one library read of the
+large file no import can skip: PyYAML's (with libyaml) of environment.yml, tomllib's of
+pyproject.toml, in this process. Sizes: `--sizes 1 10 50` (MB).
 
 Run: make bench
 """
@@ -18,6 +20,9 @@ import time
 from pathlib import Path
 
 from figures import print_figures  # beside this script
+
+from lockstep.shared.toml_reader import tomllib
+from lockstep.shared.yaml_files import load_yaml
 
 LOCKSTEP = Path(sys.executable).with_name("lockstep")
 PYPROJECT = '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
@@ -42,6 +47,15 @@ def _seconds(command: list[str], cwd: Path) -> str:
     return f"{time.perf_counter() - start:.1f} s (exit {run.returncode})"
 
 
+def _reading_alone(kind: str, environment: str, pyproject: str) -> str:
+    start = time.perf_counter()
+    if kind == "pyproject":
+        tomllib.loads(pyproject)
+    else:
+        load_yaml(environment)  # PyYAML's safe loader, with libyaml
+    return f"{time.perf_counter() - start:.1f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 10, 50])
@@ -55,6 +69,9 @@ def main() -> None:
                 (project / "environment.yml").write_text(environment)
                 (project / "pyproject.toml").write_text(pyproject)
                 label = f"{kind}, {megabytes:g} MB:"
+                floor = "tomllib" if kind == "pyproject" else "PyYAML"
+                alone = _reading_alone(kind, environment, pyproject)
+                rows.append((f"{label} {floor} alone", alone))
                 rows.append((f"{label} import", _seconds([str(LOCKSTEP), "import"], project)))
                 rows.append((f"{label} check", _seconds([str(LOCKSTEP), "check"], project)))
     print_figures(rows)

@@ -99,9 +99,13 @@ def conda_name(spec: str) -> str:
     return _NAME_END.split(spec.split("::", 1)[-1].strip(), maxsplit=1)[0]
 
 
-# OTHER_OS_PACKAGES' patterns as PyPI names, made once: an import asks for every pip entry.
-_OTHER_OS_PYPI_PATTERNS = tuple(
-    (canonicalize_name(pattern), system) for pattern, system in OTHER_OS_PACKAGES.items()
+# OTHER_OS_PACKAGES' patterns as PyPI names, in one expression made once, a group named
+# after each pattern's system: an import asks for every pip entry.
+_OTHER_OS_PYPI_PATTERN = re.compile(
+    "|".join(
+        f"(?P<{system}{number}>{fnmatch.translate(canonicalize_name(pattern))})"
+        for number, (pattern, system) in enumerate(OTHER_OS_PACKAGES.items())
+    )
 )
 
 
@@ -115,11 +119,10 @@ def other_system(name: str, systems: set[str]) -> str | None:
 
 def other_system_on_pypi(name: str) -> str | None:
     """The same for a PyPI name (pywin32, pywinpty, appnope are projects there too)."""
-    canonical = canonicalize_name(name)
-    for pattern, system in _OTHER_OS_PYPI_PATTERNS:
-        if fnmatch.fnmatchcase(canonical, pattern):
-            return system
-    return None
+    found = _OTHER_OS_PYPI_PATTERN.match(canonicalize_name(name))
+    if found is None:
+        return None
+    return str(found.lastgroup).rstrip("0123456789")
 
 
 def rewrite_environment(

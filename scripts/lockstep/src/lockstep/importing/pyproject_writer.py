@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,8 @@ def project_style(document: Mapping[str, Any], *, path: Path) -> Style:
 
 def pep508(dependency: Dependency) -> str:
     """The dependency as a [project] dependencies string; a path's location goes elsewhere."""
+    if dependency.as_read is not None:
+        return dependency.as_read
     extras = f"[{','.join(dependency.extras)}]" if dependency.extras else ""
     if dependency.git is not None:
         reference = f"git+{dependency.git}"
@@ -154,10 +157,12 @@ def write_pyproject(
     lines = [
         *python_lines,
         *_replace_example_entries(document, dependencies, example),
-        *_add_dependencies(document, style, dependencies),
-        *_add_indexes(document, indexes),
     ]
+    added, splice = _add_dependencies(document, style, dependencies)
+    lines += [*added, *_add_indexes(document, indexes)]
     rendered = tomlkit.dumps(document)
+    if splice is not None:
+        rendered = splice.into(rendered)
     return PyprojectImport(
         text=with_crlf(rendered) if uses_crlf(text) else rendered, lines=tuple(lines)
     )
@@ -364,7 +369,7 @@ def _existing(document: TOMLDocument, style: Style) -> dict[str, _Declared]:
 
 def _add_dependencies(
     document: TOMLDocument, style: Style, dependencies: Sequence[Dependency]
-) -> list[str]:
+) -> tuple[list[str], _Splice | None]:
     lines = []
     poetry_entries: list[tuple[str, Any]] = []  # added to [tool.poetry.dependencies] at once
     project_entries: list[str] = []  # added to [project] dependencies at once
@@ -388,8 +393,7 @@ def _add_dependencies(
             else ""
         )
         lines.append(f"moved: {dependency.line} -> {added}{note}")
-    if project_entries:
-        _extend_project_dependencies(document, project_entries)
+    splice = _extend_project_dependencies(document, project_entries) if project_entries else None
     if poetry_entries:
         _add_keys(_poetry(document), "dependencies", poetry_entries)
     array = document.get("project", {}).get("dependencies")
@@ -397,22 +401,47 @@ def _add_dependencies(
         rendered = array.as_string()
         if "\n" not in rendered and (len(array) > _ONE_LINE_MAX or len(rendered) > _ONE_LINE_WIDTH):
             array.multiline(True)
-    return lines
+    return lines, splice
 
 
-def _extend_project_dependencies(document: TOMLDocument, entries: Sequence[str]) -> None:
-    """[project] dependencies gains the entries. A new array is parsed whole from its text,
-    one entry a line: tomlkit's Array re-indexes itself on every append, which made 12,500
-    appends to a new array take a minute; the text is what those appends would write. An
-    existing array keeps its own layout, entry by entry."""
+@dataclass(frozen=True)
+class _Splice:
+    """A new [project] dependencies array's entries, one a line, written in place of the
+    placeholder entry the document holds: tomlkit takes about 25 µs to parse or append an
+    entry (its Array re-indexes itself on every append: 12,500 appends took a minute),
+    and the text is what it would write."""
+
+    placeholder_line: str
+    text: str
+
+    def into(self, rendered: str) -> str:
+        before, found, after = rendered.partition(self.placeholder_line)
+        if not found or self.placeholder_line in after:
+            raise AssertionError("the placeholder of [project] dependencies is not there once")
+        return before + self.text + after
+
+
+def _extend_project_dependencies(document: TOMLDocument, entries: Sequence[str]) -> _Splice | None:
+    """[project] dependencies gains the entries. An existing array keeps its own layout,
+    entry by entry; a new one is written as text (_Splice)."""
     array = document["project"].get("dependencies")
     if array is not None:
         for entry in entries:
             array.append(entry)
-        return
-    lines = "".join(f"    {tomlkit.string(entry).as_string()},\n" for entry in entries)
-    built = tomlkit.parse(f"dependencies = [\n{lines}]\n")["dependencies"]
+        return None
+    placeholder = f"lockstep-entries-{secrets.token_hex(16)}"
+    placeholder_line = f'    "{placeholder}",\n'
+    built = tomlkit.parse(f"dependencies = [\n{placeholder_line}]\n")["dependencies"]
     _add_keys(document, "project", [("dependencies", built)])
+    return _Splice(placeholder_line, "".join(f"    {_basic_string(entry)},\n" for entry in entries))
+
+
+def _basic_string(text: str) -> str:
+    """`text` as tomlkit writes a TOML basic string; quoted directly when nothing in it
+    needs escaping (most PEP 508 strings: a marker's quotes do)."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return tomlkit.string(text).as_string()
 
 
 def _add_dependency(

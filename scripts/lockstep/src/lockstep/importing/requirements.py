@@ -13,6 +13,7 @@ import configparser
 import os
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -59,8 +60,12 @@ class Dependency:
     # A local directory or archive, relative to the project, `develop` when editable.
     path: str | None = None
     editable: bool = False
+    # str(Requirement) of the line as read, while the fields above are that requirement's
+    # (None once any is changed): writing it needs no second parse, which is a quarter of
+    # an import of many pip entries.
+    as_read: str | None = field(default=None, compare=False, repr=False)
 
-    @property
+    @cached_property
     def key(self) -> str:
         return canonicalize_name(self.name)
 
@@ -217,7 +222,7 @@ def _requirement(
         "marker": str(requirement.marker) if requirement.marker else None,
     }
     if requirement.url is None:
-        return Dependency(**common)  # type: ignore[arg-type]
+        return Dependency(**common, as_read=str(requirement))  # type: ignore[arg-type]
     found: Dependency | None
     if requirement.url.lower().startswith(_VCS):
         found = _vcs(requirement.url, text, name=requirement.name, where=where)

@@ -310,7 +310,7 @@ def _marked_for_its_system(dependency: Dependency) -> Dependency:
     marker = SYSTEM_MARKERS[system]
     if dependency.marker:
         marker = f"({dependency.marker}) and {marker}"
-    return replace(dependency, marker=marker)
+    return replace(dependency, marker=marker, as_read=None)
 
 
 def validate(
