@@ -8,11 +8,20 @@ was interrupted and exits 130, 143 or 129.
 
 from __future__ import annotations
 
+import gc
+
 from lockstep.shared.signals import exit_interrupted, install_exit_handlers, interrupted_underneath
+
+# A young-generation collection every 200,000 allocations, not every 700: reading a large
+# input makes millions of objects that live to the end of the run, and the collector
+# traversing them again and again took 4.7 s of importing 10 MB of pip entries (5,949
+# collections in 20.4 s of CPU; with this, 1.2 s in 28). What it would free it still frees.
+_YOUNG_COLLECTION_EVERY = 200_000
 
 
 def run() -> int:
     install_exit_handlers()
+    gc.set_threshold(_YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
     try:
         from lockstep.cli import main  # noqa: PLC0415 - the import is what is guarded
     except BaseException as error:
