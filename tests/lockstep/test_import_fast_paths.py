@@ -7,7 +7,6 @@ other-system patterns. The oracle each time is that library, on real pip entries
 from __future__ import annotations
 
 import fnmatch
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from lockstep.importing.environment_file import OTHER_OS_PACKAGES, other_system_on_pypi
-from lockstep.importing.pyproject_writer import _basic_string, pep508, write_pyproject
+from lockstep.importing.pyproject_writer import _basic_string, pep508
 from lockstep.importing.requirements import Dependency, parse_lines
 from lockstep.shared.errors import InputError
 from tests.lockstep.lock_scenario import REPO_ROOT
@@ -140,37 +139,3 @@ def test_every_pattern_of_a_system_is_found_as_fnmatch_finds_it() -> None:
     for pattern, system in OTHER_OS_PACKAGES.items():
         name = pattern.replace("*", "abc")
         assert other_system_on_pypi(name) == _by_fnmatch(name) == system, pattern
-
-
-def _best_of_three(work: object) -> float:
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        work()  # type: ignore[operator]
-        timings.append(time.perf_counter() - start)
-    return min(timings)
-
-
-def test_writing_new_pep621_entries_costs_less_than_reading_them(tmp_path: Path) -> None:
-    """A new [project] dependencies array of n entries is written in a fraction of the time
-    packaging takes to read those n pip entries. Timed in the same run, a ratio: when each
-    entry went through tomlkit (and packaging again), writing took 2.5 times the reading."""
-    lines = [f"pkg{i}==1.{i % 7}" for i in range(5000)]
-    where = tmp_path / "environment.yml"
-
-    def read() -> list[Dependency]:
-        return parse_lines(lines, where=where, project_root=tmp_path).dependencies
-
-    dependencies = read()
-
-    def write() -> object:
-        return write_pyproject(
-            '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n',
-            path=tmp_path / "pyproject.toml",
-            dependencies=dependencies,
-            indexes=[],
-            python_spec="3.11",
-        )
-
-    write()  # warm-up
-    assert _best_of_three(write) / _best_of_three(read) < 0.5

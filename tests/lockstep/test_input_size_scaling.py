@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lockstep.importing.environment_file import rewrite_environment
 from lockstep.importing.pyproject_writer import write_pyproject
-from lockstep.importing.requirements import parse_lines
+from lockstep.importing.requirements import Dependency, parse_lines
 
 SMALL = 1000
 # Generous: linear is ~4, quadratic ~16; a busy machine moves single runs, not best-of-3.
@@ -89,6 +89,31 @@ def test_adding_pep621_dependencies_to_a_new_array_is_linear(tmp_path: Path) -> 
         )
 
     assert _ratio(work_for, n=2 * SMALL) < MAX_RATIO
+
+
+def test_writing_new_pep621_entries_costs_less_than_reading_them(tmp_path: Path) -> None:
+    """A new [project] dependencies array of n entries is written in a fraction of the time
+    packaging takes to read those n pip entries. Timed in the same run, a ratio: when each
+    entry went through tomlkit (and packaging again), writing took 2.5 times the reading."""
+    lines = [f"pkg{i}==1.{i % 7}" for i in range(5000)]
+    where = tmp_path / "environment.yml"
+
+    def read() -> list[Dependency]:
+        return parse_lines(lines, where=where, project_root=tmp_path).dependencies
+
+    dependencies = read()
+
+    def write() -> object:
+        return write_pyproject(
+            '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n',
+            path=tmp_path / "pyproject.toml",
+            dependencies=dependencies,
+            indexes=[],
+            python_spec="3.11",
+        )
+
+    write()  # warm-up
+    assert _best_of_three(write) / _best_of_three(read) < 0.5
 
 
 def test_conda_lock_reads_environment_yml_at_libyaml_speed(tmp_path: Path) -> None:
