@@ -57,6 +57,24 @@ def _group_added(files: Files) -> Files:
     )
 
 
+def _ampel_group_dependency_edited(files: Files) -> Files:
+    # ampel-hu-astro (Poetry 2.1.1) has both kinds of group: a [dependency-groups] edit.
+    return files._replace(
+        pyproject=_replace(files.pyproject, '"mypy (>=1.13,<2.0)"', '"mypy (>=1.14,<2.0)"')
+    )
+
+
+def _ampel_poetry_group_edited(files: Files) -> Files:
+    # ... and an edit of its [tool.poetry.group.notebook], which every Poetry 2 hash covers.
+    return files._replace(
+        pyproject=_replace(
+            files.pyproject,
+            'jupyter = {version = "^1.0.0", optional = true}',
+            'jupyter = {version = "^1.1.0", optional = true}',
+        )
+    )
+
+
 def _header(version: str) -> Callable[[Files], Files]:
     def edit(files: Files) -> Files:
         first, rest = files.lock.split("\n", 1)
@@ -90,6 +108,18 @@ CASES = {
     "strawberry-2.2.1": Case("strawberry-2.2.1", _as_committed, poetry_2_5_1_fresh=True),
     "ssb-fagfunksjoner": Case("ssb-fagfunksjoner", _as_committed, poetry_2_5_1_fresh=True),
     "ssb-parquedit": Case("ssb-parquedit", _as_committed, poetry_2_5_1_fresh=True),
+    "ampel-hu-astro": Case("ampel-hu-astro", _as_committed, poetry_2_5_1_fresh=True),
+    "beets": Case("beets", _as_committed, poetry_2_5_1_fresh=True),
+    # beets' commit that moved [tool.poetry.dependencies] to [project] and [dependency-groups];
+    # its lock is the one before (the next commit re-locked: "beets").
+    "beets-before-relock": Case("beets-before-relock", _as_committed, poetry_2_5_1_fresh=False),
+    "strawberry-2.1.3": Case("strawberry-2.1.3", _as_committed, poetry_2_5_1_fresh=True),
+    "ampel-hu-astro, a [dependency-groups] entry edited": Case(
+        "ampel-hu-astro", _ampel_group_dependency_edited, poetry_2_5_1_fresh=True
+    ),
+    "ampel-hu-astro, a [tool.poetry.group] dependency edited": Case(
+        "ampel-hu-astro", _ampel_poetry_group_edited, poetry_2_5_1_fresh=False
+    ),
     "commitizen, a [project] dependency edited": Case(
         "commitizen", _main_dependency_edited, poetry_2_5_1_fresh=False
     ),
