@@ -2,10 +2,12 @@
 
 Poetry 2.3.0 added `[dependency-groups]` to the content hash; Poetry 2.5.1 still calls a
 lock fresh whose first line names an older Poetry when it records the hash computed
-without them (Locker.is_fresh). Each project's files are real (a commit of a public
-repository: tests/data/realworld/inputs/poetry-pre-2.3/SOURCES.tsv), some edited here as a
-user would; every expected verdict is the one real Poetry 2.5.1 gave on those same files,
-and `test_the_recorded_verdicts_are_poetry_2_5_1s` asks Poetry again.
+without them (Locker.is_fresh). Each project's files are real: a commit of a public
+repository (Poetry 2.1.1 to 2.2.1: tests/data/realworld/inputs/poetry-pre-2.3/SOURCES.tsv)
+or, where no public lock was found (Poetry 2.0.0 and 2.0.1), what that real Poetry wrote
+here (tests/data/recorded/README.md). Some are edited here as a user would; every expected
+verdict is the one real Poetry 2.5.1 gave on those same files, and
+`test_the_recorded_verdicts_are_poetry_2_5_1s` asks Poetry again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from lockstep.shared.project import ProjectFiles
 from tests.lockstep.lock_scenario import REPO_ROOT
 
 DATA = REPO_ROOT / "tests" / "data" / "realworld" / "inputs" / "poetry-pre-2.3"
+RECORDED = REPO_ROOT / "tests" / "data" / "recorded"
 POETRY_PYTHON = REPO_ROOT / ".venvs" / "poetry" / "bin" / "python"
 
 
@@ -57,6 +60,36 @@ def _group_added(files: Files) -> Files:
     )
 
 
+def _ampel_group_dependency_edited(files: Files) -> Files:
+    # ampel-hu-astro (Poetry 2.1.1) has both kinds of group: a [dependency-groups] edit.
+    return files._replace(
+        pyproject=_replace(files.pyproject, '"mypy (>=1.13,<2.0)"', '"mypy (>=1.14,<2.0)"')
+    )
+
+
+def _ampel_poetry_group_edited(files: Files) -> Files:
+    # ... and an edit of its [tool.poetry.group.notebook], which every Poetry 2 hash covers.
+    return files._replace(
+        pyproject=_replace(
+            files.pyproject,
+            'jupyter = {version = "^1.0.0", optional = true}',
+            'jupyter = {version = "^1.1.0", optional = true}',
+        )
+    )
+
+
+def _recorded_group_dependency_edited(files: Files) -> Files:
+    # A [dependency-groups] edit in a lock Poetry 2.0 wrote: 2.0 never read that table.
+    return files._replace(pyproject=_replace(files.pyproject, '"iniconfig>=2"', '"iniconfig>=2.1"'))
+
+
+def _recorded_conda_pin_edited(files: Files) -> Files:
+    # lockstep's own conda group is a [tool.poetry.group]: its pins are in every hash.
+    return files._replace(
+        pyproject=_replace(files.pyproject, 'six = "==1.16.0"', 'six = "==1.17.0"')
+    )
+
+
 def _header(version: str) -> Callable[[Files], Files]:
     def edit(files: Files) -> Files:
         first, rest = files.lock.split("\n", 1)
@@ -80,6 +113,7 @@ class Case(NamedTuple):
     project: str
     edit: Callable[[Files], Files]
     poetry_2_5_1_fresh: bool
+    data: Path = DATA  # RECORDED for what a real Poetry wrote here
 
 
 # Each verdict: Locker(poetry.lock, pyproject data).is_fresh() of Poetry 2.5.1 on these files
@@ -90,6 +124,36 @@ CASES = {
     "strawberry-2.2.1": Case("strawberry-2.2.1", _as_committed, poetry_2_5_1_fresh=True),
     "ssb-fagfunksjoner": Case("ssb-fagfunksjoner", _as_committed, poetry_2_5_1_fresh=True),
     "ssb-parquedit": Case("ssb-parquedit", _as_committed, poetry_2_5_1_fresh=True),
+    "ampel-hu-astro": Case("ampel-hu-astro", _as_committed, poetry_2_5_1_fresh=True),
+    "beets": Case("beets", _as_committed, poetry_2_5_1_fresh=True),
+    # beets' commit that moved [tool.poetry.dependencies] to [project] and [dependency-groups];
+    # its lock is the one before (the next commit re-locked: "beets").
+    "beets-before-relock": Case("beets-before-relock", _as_committed, poetry_2_5_1_fresh=False),
+    "strawberry-2.1.3": Case("strawberry-2.1.3", _as_committed, poetry_2_5_1_fresh=True),
+    "ampel-hu-astro, a [dependency-groups] entry edited": Case(
+        "ampel-hu-astro", _ampel_group_dependency_edited, poetry_2_5_1_fresh=True
+    ),
+    "ampel-hu-astro, a [tool.poetry.group] dependency edited": Case(
+        "ampel-hu-astro", _ampel_poetry_group_edited, poetry_2_5_1_fresh=False
+    ),
+    "poetry-2.0.0-dependency-groups (recorded)": Case(
+        "poetry-2.0.0-dependency-groups", _as_committed, poetry_2_5_1_fresh=True, data=RECORDED
+    ),
+    "poetry-2.0.1-dependency-groups (recorded)": Case(
+        "poetry-2.0.1-dependency-groups", _as_committed, poetry_2_5_1_fresh=True, data=RECORDED
+    ),
+    "poetry-2.0.1-dependency-groups (recorded), a [dependency-groups] entry edited": Case(
+        "poetry-2.0.1-dependency-groups",
+        _recorded_group_dependency_edited,
+        poetry_2_5_1_fresh=True,
+        data=RECORDED,
+    ),
+    "poetry-2.0.1-dependency-groups (recorded), the conda group's pin edited": Case(
+        "poetry-2.0.1-dependency-groups",
+        _recorded_conda_pin_edited,
+        poetry_2_5_1_fresh=False,
+        data=RECORDED,
+    ),
     "commitizen, a [project] dependency edited": Case(
         "commitizen", _main_dependency_edited, poetry_2_5_1_fresh=False
     ),
@@ -119,7 +183,7 @@ CASES = {
 
 
 def _project(case: Case, root: Path) -> Path:
-    source = DATA / case.project
+    source = case.data / case.project
     files = case.edit(
         Files(
             (source / "pyproject.toml").read_text(encoding="utf-8"),
