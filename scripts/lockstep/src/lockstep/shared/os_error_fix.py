@@ -16,7 +16,7 @@ _FIXES = {
     errno.ENOTDIR: "a file is where a directory belongs; move it away",
     errno.EACCES: "give your user access to it (or run as its owner)",
     errno.EPERM: "give your user access to it (or run as its owner)",
-    errno.EROFS: "the file system is read-only; run where the project can be written",
+    errno.EROFS: "remount it read-write, or work on a copy that can be written",
 }
 
 
