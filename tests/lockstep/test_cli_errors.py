@@ -90,7 +90,8 @@ def test_directory_named_environment_yml_is_bad_input(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert result.stderr == (
-        f"lockstep: error: {project / 'environment.yml'}: cannot be read (Is a directory)\n"
+        f"lockstep: error: {project / 'environment.yml'}: cannot be read (Is a directory);"
+        " a directory is where that file belongs; move it away\n"
     )
 
 
@@ -102,7 +103,10 @@ def test_os_error_on_a_project_file_is_one_line(tmp_path: Path) -> None:
     result = run_lockstep(["check", "--project", str(project)])
 
     assert result.returncode == 74
-    assert result.stderr == f"lockstep: error: {project / 'poetry.lock'}: Is a directory\n"
+    assert result.stderr == (
+        f"lockstep: error: {project / 'poetry.lock'}: Is a directory;"
+        " a directory is where that file belongs; move it away\n"
+    )
 
 
 def test_os_error_without_a_file_is_one_line(
@@ -118,4 +122,6 @@ def test_os_error_without_a_file_is_one_line(
     code = cli.main(["check", "--project", str(tmp_path)])
 
     assert code == 74
-    assert capsys.readouterr().err == "lockstep: error: No space left on device\n"
+    assert capsys.readouterr().err == (
+        "lockstep: error: No space left on device; free some disk space, then run it again\n"
+    )

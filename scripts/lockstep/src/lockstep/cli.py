@@ -21,6 +21,7 @@ from lockstep.shared.errors import (
     EXIT_OK,
     LockstepError,
 )
+from lockstep.shared.os_error_fix import with_fix
 from lockstep.shared.signals import exit_interrupted, install_exit_handlers, interrupted_underneath
 
 
@@ -247,7 +248,7 @@ def _report_os_error(error: OSError) -> int:
     print_traceback_when_debugging()
     reason = error.strerror or str(error)
     where = f"{error.filename}: " if error.filename else ""
-    print(f"lockstep: error: {where}{_one_line(reason)}", file=sys.stderr)
+    print(f"lockstep: error: {where}{with_fix(_one_line(reason), error)}", file=sys.stderr)
     return EXIT_IO_ERROR
 
 

@@ -1,16 +1,33 @@
-"""The `lockstep` command: a signal while lockstep's own modules load exits as the table says.
+"""The `lockstep` command: a signal at any moment of the run exits as the table says.
 
-A Ctrl-C (or SIGTERM, SIGHUP) can arrive while `lockstep.cli` and what it imports are
-being loaded, before `main` has a `try` around anything: Python would print a
-traceback, or die by the signal. Nothing has been written yet, so the run says it
-was interrupted and exits 130, 143 or 129.
+A Ctrl-C (or SIGTERM, SIGHUP) can arrive while lockstep's own modules load, while the
+arguments are parsed, or after the command has returned, all outside `main`'s `try`:
+Python printed a traceback there, and a SignalExit exited 1, the code for "stale". So
+this module imports nothing when the console script imports it (the script's own
+`from lockstep.entry import run` has no `try` around it), and `run` holds the whole
+run, its imports included, in one. Once the command has its answer the exit signals
+are ignored: the run is over, and its exit code is that answer.
 """
 
 from __future__ import annotations
 
-import gc
+# The table's "interrupted" (lockstep.shared.errors.EXIT_INTERRUPTED), for the one moment
+# that module may not be loaded yet.
+_INTERRUPTED = 130
 
-from lockstep.shared.signals import exit_interrupted, install_exit_handlers, interrupted_underneath
+
+def _interrupted(error: BaseException) -> bool:
+    """A KeyboardInterrupt in the error's chain (Python 3.11 can wrap Ctrl-C during an
+    import in a RuntimeError from `__set_name__`)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
 
 # A young-generation collection every 200,000 allocations, not every 700: reading a large
 # input makes millions of objects that live to the end of the run, and the collector
@@ -20,12 +37,30 @@ _YOUNG_COLLECTION_EVERY = 200_000
 
 
 def run() -> int:
-    install_exit_handlers()
+    try:
+        from lockstep.shared import signals  # noqa: PLC0415 - the import is what is guarded
+    except BaseException as error:
+        if not _interrupted(error):
+            raise
+        # Before lockstep's own handlers exist: nothing has been written yet.
+        import sys  # noqa: PLC0415 - loaded since Python's start
+
+        sys.stderr.write("lockstep: interrupted; no file was changed\n")
+        return _INTERRUPTED
+    signals.install_exit_handlers()
+    import gc  # noqa: PLC0415 - built in, and kept out of this module's load (see above)
+
     gc.set_threshold(_YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
     try:
         from lockstep.cli import main  # noqa: PLC0415 - the import is what is guarded
-    except BaseException as error:
-        if interrupted_underneath(error):
-            exit_interrupted(error)
+
+        code = main()
+        signals.ignore_exit_signals()
+    except SystemExit:  # argparse's --help and usage errors: their answer is given
+        signals.ignore_exit_signals()
         raise
-    return main()
+    except BaseException as error:
+        if signals.interrupted_underneath(error):
+            signals.exit_interrupted(error)
+        raise
+    return code

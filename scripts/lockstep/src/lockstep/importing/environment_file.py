@@ -29,7 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from lockstep.shared import settings
 from lockstep.shared.errors import InputError
 from lockstep.shared.text_files import uses_crlf
-from lockstep.shared.yaml_files import SAFE_LOADER, load_yaml
+from lockstep.shared.yaml_files import SAFE_LOADER, load_yaml, yaml_input_error
 
 # What `conda env export` lists on Windows or macOS that cannot be solved for Linux:
 # packages built for that system only, on conda-forge and on Anaconda's defaults
@@ -160,9 +160,7 @@ def _parse(text: str, *, path: Path) -> tuple[dict[str, Any], MappingNode]:
         data = load_yaml(text)
         root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        raise InputError(f"{path}: not valid YAML{line}; fix the syntax") from None
+        raise yaml_input_error(path, error) from None
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("dependencies"), list)

@@ -103,13 +103,18 @@ def run_tool(
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
-    """SIGTERM to the tool's group, SIGKILL after the grace time; then no member is left."""
-    _signal_group(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=STOP_GRACE_SECONDS)
-    # Grandchildren can outlive the tool itself: none may write into staging later.
-    _signal_group(process.pid, signal.SIGKILL)
-    process.wait()
+    """SIGTERM to the tool's group, SIGKILL after the grace time; then no member is left.
+
+    A second signal (another Ctrl-C, systemd's SIGTERM after the first) waits until
+    then: raised inside the wait, it left the tool running after lockstep had exited.
+    """
+    with deferred_signals():
+        _signal_group(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_GRACE_SECONDS)
+        # Grandchildren can outlive the tool itself: none may write into staging later.
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _signal_group(group: int, number: signal.Signals) -> None:

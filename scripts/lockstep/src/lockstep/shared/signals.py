@@ -36,6 +36,13 @@ def install_exit_handlers() -> None:
             signal.signal(number, _raise_signal_exit)
 
 
+def ignore_exit_signals() -> None:
+    """The run has its answer: a signal from now on must not turn it into a traceback
+    (or SignalExit's exit 1, "stale") while Python shuts down."""
+    for number in (signal.SIGINT, *_EXIT_CODES):
+        signal.signal(number, signal.SIG_IGN)
+
+
 def _in_chain(error: BaseException, kind: type[E]) -> E | None:
     """The first exception of `kind` in the error's cause or context chain, the error included."""
     seen: set[int] = set()

@@ -83,7 +83,7 @@ class Staging:
         except BaseException:
             # `with` calls __exit__ only once __enter__ returned: a full disk or a
             # directory where a lockfile should be would leave the copy behind.
-            shutil.rmtree(self.root, ignore_errors=True)
+            self._remove()
             raise
         return self
 
@@ -93,7 +93,13 @@ class Staging:
         _value: BaseException | None,
         _traceback: TracebackType | None,
     ) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        self._remove()
+
+    def _remove(self) -> None:
+        # A second signal while the copy is removed (the first one's unwinding) waits:
+        # raised inside rmtree, it left part of the copy behind.
+        with deferred_signals():
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def _outputs(self) -> set[str]:
         if self.outputs is not None:

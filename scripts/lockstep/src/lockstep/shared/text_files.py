@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from lockstep.shared.errors import InputError
+from lockstep.shared.os_error_fix import with_fix
 
 CRLF = "\r\n"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -34,7 +35,8 @@ def _read_bytes(path: Path) -> bytes:
     except FileNotFoundError:
         raise
     except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+        reason = f"cannot be read ({error.strerror or error})"
+        raise InputError(f"{path}: {with_fix(reason, error)}") from None
 
 
 def read_project_text(path: Path) -> ProjectText:

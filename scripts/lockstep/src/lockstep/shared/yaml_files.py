@@ -53,9 +53,18 @@ def read_project_yaml(path: Path) -> Any:
     try:
         return load_yaml(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{line}; fix the syntax") from None
+        raise yaml_input_error(path, error) from None
     except RecursionError:
         # PyYAML composes nested collections recursively; no real file nests this deep.
         raise InputError(f"{path}: nested too deep to read; flatten it") from None
+
+
+def yaml_input_error(path: Path, error: yaml.YAMLError) -> InputError:
+    """The one line for a file PyYAML refused: where, and what to do about it."""
+    mark = getattr(error, "problem_mark", None)
+    line = f" at line {mark.line + 1}" if mark is not None else ""
+    # libyaml refuses past its depth limit (1,000) where PyYAML's Python reader recurses:
+    # the file is valid YAML, so "fix the syntax" would send the user looking for a typo.
+    if "nesting depth" in (getattr(error, "problem", None) or ""):
+        return InputError(f"{path}: nested too deep to read{line}; flatten it")
+    return InputError(f"{path}: not valid YAML{line}; fix the syntax")
