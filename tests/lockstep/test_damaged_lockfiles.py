@@ -50,11 +50,27 @@ def _header_only(text: str) -> str:
     return text[: text.index("@EXPLICIT")]
 
 
-DAMAGES: dict[str, tuple[Callable[[str], str], str]] = {
-    "truncated": (_truncated, "is not a package URL: 'http://127.0.'"),
-    "conflict markers": (_conflicted, "has merge-conflict markers (line 5)"),
-    "hash removed": (_hash_removed, "has no md5 or sha256 after its URL"),
-    "header only": (_header_only, "is not a whole explicit lockfile"),
+def _as_powershell_writes(text: str) -> bytes:
+    """`conda-lock render ... > conda-linux-64.lock` in Windows PowerShell 5: UTF-16, a BOM."""
+    return text.encode("utf-16")
+
+
+def _commented_in_latin_1(text: str) -> bytes:
+    """A comment added by an editor saving Latin-1."""
+    return ("# révisé\n" + text).encode("latin-1")
+
+
+def _utf_8(damaging: Callable[[str], str]) -> Callable[[str], bytes]:
+    return lambda text: damaging(text).encode("utf-8")
+
+
+DAMAGES: dict[str, tuple[Callable[[str], bytes], str]] = {
+    "truncated": (_utf_8(_truncated), "is not a package URL: 'http://127.0.'"),
+    "conflict markers": (_utf_8(_conflicted), "has merge-conflict markers (line 5)"),
+    "hash removed": (_utf_8(_hash_removed), "has no md5 or sha256 after its URL"),
+    "header only": (_utf_8(_header_only), "is not a whole explicit lockfile"),
+    "UTF-16": (_as_powershell_writes, "is UTF-16 (as Windows PowerShell writes)"),
+    "Latin-1": (_commented_in_latin_1, "is not UTF-8 (byte 0xe9 on line 1)"),
 }
 
 
@@ -69,7 +85,7 @@ def test_check_calls_a_damaged_lockfile_stale_and_lock_re_solves_it(
     damaging, reason = DAMAGES[damage]
     lockfile = locked.project / LOCKFILE
     whole = lockfile.read_text()
-    lockfile.write_text(damaging(whole))
+    lockfile.write_bytes(damaging(whole))
 
     check = locked.lockstep_process("check")
     assert check.returncode == EXIT_FAILURE, check.stdout + check.stderr
@@ -83,6 +99,7 @@ def test_check_calls_a_damaged_lockfile_stale_and_lock_re_solves_it(
     assert lock.returncode == EXIT_OK, lock.stderr
     assert f"re-solving {LOCKFILE}: it " in lock.stderr
     assert "cannot read its metadata" not in lock.stderr
+    assert ".lockstep-staging" not in lock.stderr
     assert locked.solve_calls() == solves + 1
     assert lockfile.read_text() == whole
     assert locked.lockstep_process("check").returncode == EXIT_OK
@@ -95,7 +112,7 @@ def test_the_solver_path_of_check_gives_the_same_verdict(locked: LockScenario, d
     reports the damage the same way, once."""
     damaging, reason = DAMAGES[damage]
     lockfile = locked.project / LOCKFILE
-    lockfile.write_text(damaging(lockfile.read_text()))
+    lockfile.write_bytes(damaging(lockfile.read_text()))
 
     (stale,) = check_project(locked.project, fast=False)
 

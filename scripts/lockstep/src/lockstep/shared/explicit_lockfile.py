@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from lockstep.shared.errors import InputError
-from lockstep.shared.text_files import read_project_text
+from lockstep.shared.text_files import NotUtf8Error, read_project_text
 
 _PLATFORM = re.compile(r"^# platform: (\S+)\s*$")
 _INPUT_HASH = re.compile(r"^# input_hash: (\S+)\s*$")
@@ -155,6 +155,9 @@ def read_reusable_lockfile(path: Path) -> ExplicitLockfile:
         text = read_project_text(path).text
     except FileNotFoundError:
         raise InputError(f"{path}: no such lockfile; create it with `make env-bootstrap`") from None
+    except NotUtf8Error as error:
+        # conda-lock writes UTF-8; another encoding is a tool's rewrite (PowerShell's `>`).
+        raise DamagedLockfile(path, error.reason) from None
     damage = lockfile_damage(text)
     if damage is not None:
         raise DamagedLockfile(path, damage)

@@ -21,6 +21,14 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _BARE_LF = re.compile(r"(?<!\r)\n")
 
 
+class NotUtf8Error(InputError):
+    """A project file in another encoding; `reason` says which, without the path."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}; save it as UTF-8")
+        self.reason = reason
+
+
 class ProjectText(NamedTuple):
     """A file's text, UTF-8 byte-order mark removed, line endings as in the file."""
 
@@ -47,16 +55,15 @@ def read_project_text(path: Path) -> ProjectText:
 def _decode(data: bytes, *, path: Path) -> ProjectText:
     # Text has no NUL bytes; UTF-16 of ASCII has one in its first two bytes, BOM or not.
     if data.startswith(_UTF16_BOMS) or b"\x00" in data[:2]:
-        raise InputError(f"{path}: is UTF-16 (as Windows PowerShell writes); save it as UTF-8")
+        raise NotUtf8Error(path, "is UTF-16 (as Windows PowerShell writes)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         # Positions count from after the BOM, in error.object, not in data.
         undecodable = error.object
         line = undecodable.count(b"\n", 0, error.start) + 1
-        raise InputError(
-            f"{path}: is not UTF-8 (byte 0x{undecodable[error.start]:02x} on line {line});"
-            " save it as UTF-8"
+        raise NotUtf8Error(
+            path, f"is not UTF-8 (byte 0x{undecodable[error.start]:02x} on line {line})"
         ) from None
     return ProjectText(text=text, has_bom=data.startswith(codecs.BOM_UTF8))
 
