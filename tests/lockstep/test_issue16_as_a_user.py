@@ -150,6 +150,41 @@ def test_a_pyproject_key_that_is_not_a_table_is_bad_input(
     assert "section" in line  # the fix: write it as a [...] section
 
 
+# [project]'s requirement arrays of another shape: the text that replaces the template's
+# dependencies array, and what the one error line says of it.
+NOT_STRINGS = {
+    "a string": ('dependencies = "msgpack"\n', "project.dependencies is a string", '["msgpack"]'),
+    "numbers": ("dependencies = [1, 2]\n", "an array of other things than strings", ""),
+    "an extra, a string": (
+        'dependencies = []\n[project.optional-dependencies]\nfast = "orjson"\n',
+        "project.optional-dependencies.fast is a string",
+        '["orjson"]',
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["check", "lock", "import"])
+@pytest.mark.parametrize("case", list(NOT_STRINGS))
+def test_project_requirements_that_are_not_strings_are_bad_input(
+    tmp_path: Path, case: str, command: str
+) -> None:
+    """Poetry would refuse them after the solve (exit 3), and `check` called them stale."""
+    project = template_project(tmp_path / "project")
+    path = project / "pyproject.toml"
+    text = path.read_text()
+    start = text.index("dependencies = [\n")
+    end = text.index("]\n", start) + 2
+    replacement, needle, example = NOT_STRINGS[case]
+    path.write_text(text[:start] + replacement + text[end:])
+    before = digest(project)
+
+    result = lockstep(command, "--project", str(project))
+
+    line = assert_refused(result, BAD_INPUT, project, before, "pyproject.toml", needle)
+    assert "write it as an array of requirement strings" in line
+    assert example in line
+
+
 # `lock` validates with the readers `check` uses; `import` has its own.
 @pytest.mark.parametrize("command", ["check", "import"])
 def test_yaml_nested_20000_deep_is_bad_input(tmp_path: Path, command: str) -> None:

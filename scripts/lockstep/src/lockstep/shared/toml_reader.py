@@ -7,6 +7,7 @@ a conda environment.
 from __future__ import annotations
 
 import datetime
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -97,6 +98,19 @@ def _string_at(data: Mapping[str, Any], keys: Sequence[str], *, path: Path) -> N
         )
 
 
+def _strings_at(data: Mapping[str, Any], keys: Sequence[str], *, path: Path) -> None:
+    """An array of requirement strings, where PEP 621 has one."""
+    value = table_at(data, keys[:-1], path=path).get(keys[-1])
+    if value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return
+    example = json.dumps([value] if isinstance(value, str) else ["numpy>=2"])
+    what = _kind(value) if not isinstance(value, list) else "an array of other things than strings"
+    raise InputError(
+        f"{path}: {dotted(keys)} is {what}; write it as an array of requirement strings,"
+        f" e.g. {keys[-1]} = {example}"
+    )
+
+
 def check_pyproject_shapes(data: Mapping[str, Any], *, path: Path) -> None:
     """Bad input naming the key and the fix where a part lockstep reads has another shape.
 
@@ -107,6 +121,9 @@ def check_pyproject_shapes(data: Mapping[str, Any], *, path: Path) -> None:
         table_at(data, keys, path=path)
     for keys in _PYPROJECT_STRINGS:
         _string_at(data, keys, path=path)
+    _strings_at(data, ("project", "dependencies"), path=path)
+    for extra in table_at(data, ("project", "optional-dependencies"), path=path):
+        _strings_at(data, ("project", "optional-dependencies", extra), path=path)
     for name in table_at(data, ("tool", "poetry", "group"), path=path):
         table_at(data, ("tool", "poetry", "group", name, "dependencies"), path=path)
     sources = table_at(data, ("tool", "poetry"), path=path).get("source", [])
