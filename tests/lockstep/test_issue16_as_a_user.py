@@ -30,6 +30,7 @@ import pytest
 import lockstep as lockstep_package
 from tests.lockstep.lock_scenario import LockScenario
 from tests.support.http_server import serving
+from tests.support.tmpfs import mounted_tmpfs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The console script pip installed: what `make env-update` runs (LOCKSTEP_RUN lockstep lock).
@@ -474,20 +475,8 @@ def test_yaml_document_markers_survive_import(tmp_path: Path) -> None:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 256 KB tmpfs mounted for the test; skipped where this process may not mount."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "disk", size="256k") as disk:
+        yield disk
 
 
 def fill_disk(disk: Path) -> None:
@@ -502,12 +491,18 @@ def fill_disk(disk: Path) -> None:
         os.close(descriptor)
 
 
+def edited_copy_on(disk: Path, demo: LockScenario) -> Path:
+    """The demo project copied onto the disk, environment.yml edited: `lock` must solve."""
+    project = disk / "project"
+    shutil.copytree(demo.project, project)
+    edit_environment(project)
+    return project
+
+
 def test_a_full_disk_before_lock_leaves_nothing_behind(
     demo: LockScenario, small_disk: Path
 ) -> None:
-    project = small_disk / "project"
-    shutil.copytree(demo.project, project)
-    edit_environment(project)
+    project = edited_copy_on(small_disk, demo)
     before = digest(project)
     fill_disk(small_disk)
 
@@ -520,9 +515,7 @@ def test_a_full_disk_before_lock_leaves_nothing_behind(
 def test_a_read_only_file_system_is_refused_in_one_line(
     demo: LockScenario, small_disk: Path
 ) -> None:
-    project = small_disk / "project"
-    shutil.copytree(demo.project, project)
-    edit_environment(project)
+    project = edited_copy_on(small_disk, demo)
     before = digest(project)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
 

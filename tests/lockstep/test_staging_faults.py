@@ -5,7 +5,6 @@ stand-in conda solver at the process boundary and real Poetry."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from lockstep.shared.errors import EXIT_IO_ERROR
 from tests.lockstep.lock_scenario import LockScenario, tree_digest
+from tests.support.tmpfs import mounted_tmpfs
 
 
 def edit_environment(scenario: LockScenario) -> None:
@@ -23,20 +23,8 @@ def edit_environment(scenario: LockScenario) -> None:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 4 MB tmpfs mounted for the test; skipped where this process may not mount."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "disk", size="4m") as disk:
+        yield disk
 
 
 def fill(disk: Path, leave: int) -> None:
