@@ -79,8 +79,9 @@ def test_lockstep_debug_prints_the_traceback(tmp_path: Path) -> None:
     assert_internal_error_line(result.stderr.splitlines()[-1])
 
 
-def test_directory_named_environment_yml_is_bad_input(tmp_path: Path) -> None:
-    """It says environment.yml cannot be read when it is a directory, and exits 2."""
+def test_directory_named_environment_yml_is_an_io_error(tmp_path: Path) -> None:
+    """It says environment.yml cannot be read when it is a directory, and exits 74: the
+    system refused the read, as it refuses poetry.lock's below (it was 2 here, 74 there)."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "pyproject.toml").write_text(PYPROJECT)
@@ -88,7 +89,7 @@ def test_directory_named_environment_yml_is_bad_input(tmp_path: Path) -> None:
 
     result = run_lockstep(["check", "--project", str(project)])
 
-    assert result.returncode == 2
+    assert result.returncode == 74
     assert result.stderr == (
         f"lockstep: error: {project / 'environment.yml'}: cannot be read (Is a directory);"
         " a directory is where that file belongs; move it away\n"

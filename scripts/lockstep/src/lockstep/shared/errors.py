@@ -65,6 +65,14 @@ class InputError(LockstepError):
     exit_code = EXIT_BAD_INPUT
 
 
+class UnreadableFileError(InputError):
+    """The system refused to read a project file (a directory in its place, permissions):
+    an I/O error, as the same refusal on a write is, in the one line an input error has
+    (it names the file the user knows, not a staged copy)."""
+
+    exit_code = EXIT_IO_ERROR
+
+
 class StepError(LockstepError):
     """A pipeline step (solve, fetch, poetry lock) failed."""
 

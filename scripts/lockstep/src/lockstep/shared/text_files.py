@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from lockstep.shared.errors import InputError
+from lockstep.shared.errors import InputError, UnreadableFileError
 from lockstep.shared.os_error_fix import with_fix
 
 CRLF = "\r\n"
@@ -44,7 +44,7 @@ def _read_bytes(path: Path) -> bytes:
         raise
     except OSError as error:
         reason = f"cannot be read ({error.strerror or error})"
-        raise InputError(f"{path}: {with_fix(reason, error)}") from None
+        raise UnreadableFileError(f"{path}: {with_fix(reason, error)}") from None
 
 
 def read_project_text(path: Path) -> ProjectText:
