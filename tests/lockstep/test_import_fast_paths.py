@@ -22,6 +22,7 @@ from lockstep.importing.pyproject_writer import _basic_string, pep508
 from lockstep.importing.requirements import Dependency, parse_lines
 from lockstep.shared.errors import InputError
 from tests.lockstep.lock_scenario import REPO_ROOT
+from tests.support.user_runs import assert_refused, digest, lockstep
 
 REAL_ENVIRONMENTS = REPO_ROOT / "tests" / "data" / "realworld" / "inputs" / "env"
 
@@ -139,3 +140,43 @@ def test_every_pattern_of_a_system_is_found_as_fnmatch_finds_it() -> None:
     for pattern, system in OTHER_OS_PACKAGES.items():
         name = pattern.replace("*", "abc")
         assert other_system_on_pypi(name) == _by_fnmatch(name) == system, pattern
+
+
+# A marker's quoted value with a backslash: packaging reads it as a Python literal and
+# writes the result back unescaped. PEP 508 has no escapes, so the entry is refused.
+ESCAPED_MARKERS = [
+    "a2 ; os_name == 'a\\nb'",  # comes back with a line break in it
+    "a2 ; os_name == 'x\\x00y'",  # comes back with a NUL
+    "a2 ; os_name == 'a\\\\b'",  # comes back as a backspace
+    "a2 @ https://example.org/a2-1.0-py3-none-any.whl ; os_name == 'a\\nb'",
+    "pywin32 ; os_name == 'a\\nb'",  # also given Windows' marker on the way
+]
+
+
+@pytest.mark.parametrize("line", ESCAPED_MARKERS)
+def test_a_marker_that_does_not_read_back_is_refused_naming_the_file(
+    tmp_path: Path, line: str
+) -> None:
+    """Was: exit 0 writing a string nothing reads (or exit 70). Run as a user runs it."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+    )
+    (project / "environment.yml").write_text(
+        "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n"
+        f"    - {line}\n"
+    )
+    before = digest(project)
+
+    result = lockstep("import", "--project", str(project))
+
+    assert_refused(
+        result,
+        2,
+        project,
+        before,
+        str(project / "environment.yml"),
+        "is not a requirement",
+        "fix it",
+    )

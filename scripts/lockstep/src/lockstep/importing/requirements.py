@@ -207,6 +207,11 @@ def _requirement(
         return _url(text, text, name=None, where=where, project_root=project_root)
     try:
         requirement = Requirement(text)
+        if "\\" in text or not text.isprintable():
+            # packaging reads a marker's quoted value as a Python literal, escapes and all,
+            # and writes it back unescaped: `'a\\nb'` comes back with a line break in it,
+            # which nothing reads. PEP 508 has no escapes; only what reads back is taken.
+            _reads_back(requirement)
     except InvalidRequirement as error:
         # packaging's message goes on to point at the column on further lines.
         reason = str(error).splitlines()[0]
@@ -240,6 +245,13 @@ def _requirement(
         subdirectory=found.subdirectory,
         path=found.path,
     )
+
+
+def _reads_back(requirement: Requirement) -> None:
+    """InvalidRequirement unless the requirement's string is read as the same requirement."""
+    written = str(requirement)
+    if not written.isprintable() or str(Requirement(written)) != written:
+        raise InvalidRequirement(f"it does not read back as written: {written!r}")
 
 
 def _fragment(url: str) -> tuple[str, dict[str, str]]:
