@@ -101,6 +101,11 @@ NOT_STRINGS = {
         "project.optional-dependencies.fast is a string",
         '["orjson"]',
     ),
+    "an extra with a space in its name, a string": (
+        'dependencies = []\n[project.optional-dependencies]\n"my extra" = "orjson"\n',
+        'project.optional-dependencies."my extra" is a string',
+        '"my extra" = ["orjson"]',  # a TOML key as written, quoted
+    ),
 }
 
 

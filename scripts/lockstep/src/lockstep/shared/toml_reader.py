@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +23,10 @@ else:  # pragma: no cover - Python 3.10 only
 
 __all__ = ["check_pyproject_shapes", "dotted", "load_toml", "table_at", "tomllib"]
 
-_DATES = (datetime.date, datetime.time)  # datetime.datetime is a date
+_DATES = (datetime.date, datetime.time)
+# TOML's bare keys: ASCII letters, digits, `-` and `_`; any other key is quoted (a JSON
+# string is a TOML basic string).
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # datetime.datetime is a date
 
 # The tables of pyproject.toml lockstep reads, by their keys.
 _PYPROJECT_TABLES = (
@@ -53,9 +57,8 @@ def load_toml(text: str, *, path: Path) -> dict[str, Any]:
 
 def dotted(keys: Sequence[str]) -> str:
     """Keys as a TOML header names them: tool.poetry.group."my group"."""
-    bare = ("-", "_")
     return ".".join(
-        key if key and all(c.isalnum() or c in bare for c in key) else f'"{key}"' for key in keys
+        key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False) for key in keys
     )
 
 
@@ -107,7 +110,7 @@ def _strings_at(data: Mapping[str, Any], keys: Sequence[str], *, path: Path) -> 
     what = _kind(value) if not isinstance(value, list) else "an array of other things than strings"
     raise InputError(
         f"{path}: {dotted(keys)} is {what}; write it as an array of requirement strings,"
-        f" e.g. {keys[-1]} = {example}"
+        f" e.g. {dotted(keys[-1:])} = {example}"
     )
 
 
