@@ -131,6 +131,27 @@ def test_project_requirements_that_are_not_strings_are_bad_input(
     assert example in line
 
 
+@pytest.mark.parametrize("entry", ["~nosuchuser/x-1.0-py3-none-any.whl", "-e ~nosuchuser/x"])
+def test_a_pip_entry_at_an_unknown_users_home_is_bad_input(tmp_path: Path, entry: str) -> None:
+    """Was: exit 70 (pathlib's RuntimeError)."""
+    project = template_project(tmp_path / "project")
+    (project / "environment.yml").write_text(
+        f"channels: [conda-forge]\ndependencies:\n  - python=3.12\n  - pip:\n    - {entry}\n"
+    )
+    before = digest(project)
+
+    result = subprocess.run(
+        [str(LOCKSTEP), "import", "--project", "project"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert_refused(result, BAD_INPUT, project, before, "environment.yml", "home directory")
+
+
 # `lock` validates with the readers `check` uses; `import` has its own.
 @pytest.mark.parametrize("command", ["check", "import"])
 def test_yaml_nested_20000_deep_is_bad_input(tmp_path: Path, command: str) -> None:

@@ -165,7 +165,7 @@ def _option(
 ) -> None:
     option, value = _split_option(line)
     if option in ("-r", "--requirement"):
-        included = (where.parent / value).expanduser()
+        included = _home_expanded(where.parent / value, where=where, line=line)
         parsed.extend(read_requirements_file(included, project_root=project_root, _reading=reading))
     elif option in ("-e", "--editable"):
         dependency = _requirement(value, where=where, project_root=project_root, editable=True)
@@ -245,6 +245,17 @@ def _requirement(
         subdirectory=found.subdirectory,
         path=found.path,
     )
+
+
+def _home_expanded(path: Path, *, where: Path, line: str) -> Path:
+    """`~` and `~user` expanded as pip's shell would; bad input for a user unknown here."""
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib's "Could not determine home directory"
+        raise InputError(
+            f"{where}: pip entry {line!r} starts at a home directory this machine does not know;"
+            " write the path relative to the file naming it"
+        ) from None
 
 
 def _reads_back(requirement: Requirement) -> None:
@@ -361,7 +372,7 @@ def _path(
     )
     if bracket and not extras_text.endswith("]"):
         raise InputError(f"{where}: pip entry {text!r} has an unclosed `[`; fix it")
-    target = (where.parent / Path(location).expanduser()).resolve()
+    target = (where.parent / _home_expanded(Path(location), where=where, line=text)).resolve()
     if target in (where.parent.resolve(), project_root.resolve()):
         return None
     name = name or _egg_name(fragment, text, where=where) or _local_name(target)
