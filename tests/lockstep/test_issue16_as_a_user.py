@@ -780,3 +780,53 @@ def test_help_and_readme_carry_the_decided_exit_code_table() -> None:
     assert from_readme == from_help
     assert from_help[1].startswith("stale")
     assert "Ctrl-C" in from_help[130] and "SIGTERM" in from_help[143]
+
+
+# The command answered (a failed metadata fetch: exit 3) while a download it started is
+# still in flight, as package_info leaves one when another fails: Python joins that
+# thread at exit. Here `main` is that failure, in a real process with real signals.
+ANSWERED_WITH_A_DOWNLOAD_IN_FLIGHT = """
+import sys, time
+from concurrent.futures import ThreadPoolExecutor
+import lockstep.cli
+from lockstep.entry import run
+
+def main():
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.submit(time.sleep, 30)  # a download stalled until its socket timeout
+    pool.shutdown(wait=False, cancel_futures=True)
+    print("lockstep: error: a metadata fetch failed", file=sys.stderr, flush=True)
+    return 3
+
+lockstep.cli.main = main
+# Said once the answer is in, so that the test signals the run after it, never before.
+from lockstep.shared import signals
+answer = signals.exit_on_signal_with
+def answered(code):
+    answer(code)
+    print("answered", file=sys.stderr, flush=True)
+signals.exit_on_signal_with = answered
+sys.exit(run())
+"""
+
+
+@pytest.mark.parametrize("number", list(BY_SIGNAL))
+def test_a_signal_after_the_answer_ends_the_run_at_once_with_it(number: signal.Signals) -> None:
+    """Was: the signal ignored, and the run waited for the download (30 s here)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", ANSWERED_WITH_A_DOWNLOAD_IN_FLIGHT],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    assert process.stderr.readline() == "lockstep: error: a metadata fetch failed\n"
+    assert process.stderr.readline() == "answered\n"  # the run now waits for its thread
+    start = time.monotonic()
+    process.send_signal(number)
+
+    rest = process.stderr.read()
+    code = process.wait(timeout=20)
+
+    assert time.monotonic() - start < 5
+    assert code == LOCK_FAILED  # the answer, not the signal's code
+    assert rest == ""  # no traceback, no second line

@@ -5,8 +5,8 @@ arguments are parsed, or after the command has returned, all outside `main`'s `t
 Python printed a traceback there, and a SignalExit exited 1, the code for "stale". So
 this module imports nothing when the console script imports it (the script's own
 `from lockstep.entry import run` has no `try` around it), and `run` holds the whole
-run, its imports included, in one. Once the command has its answer the exit signals
-are ignored: the run is over, and its exit code is that answer.
+run, its imports included, in one. Once the command has its answer, an exit signal ends
+the process at once with that answer as its exit code: the run is over.
 """
 
 from __future__ import annotations
@@ -36,6 +36,13 @@ def _interrupted(error: BaseException) -> bool:
 _YOUNG_COLLECTION_EVERY = 200_000
 
 
+def _status(code: object) -> int:
+    """The exit status Python gives SystemExit(code)."""
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
 def run() -> int:
     try:
         from lockstep.shared import signals  # noqa: PLC0415 - the import is what is guarded
@@ -55,9 +62,9 @@ def run() -> int:
         from lockstep.cli import main  # noqa: PLC0415 - the import is what is guarded
 
         code = main()
-        signals.ignore_exit_signals()
-    except SystemExit:  # argparse's --help and usage errors: their answer is given
-        signals.ignore_exit_signals()
+        signals.exit_on_signal_with(code)
+    except SystemExit as answered:  # argparse's --help and usage errors: their answer is given
+        signals.exit_on_signal_with(_status(answered.code))
         raise
     except BaseException as error:
         if signals.interrupted_underneath(error):

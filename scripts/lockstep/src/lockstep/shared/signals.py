@@ -36,11 +36,23 @@ def install_exit_handlers() -> None:
             signal.signal(number, _raise_signal_exit)
 
 
-def ignore_exit_signals() -> None:
-    """The run has its answer: a signal from now on must not turn it into a traceback
-    (or SignalExit's exit 1, "stale") while Python shuts down."""
+def exit_on_signal_with(code: int) -> None:
+    """The run has its answer, `code`: a signal from now on ends the process with it, at
+    once. Raising there gave a traceback (and SignalExit's exit 1, "stale"); ignoring the
+    signal left it waiting for downloads still in flight after a failed fetch, which
+    Python joins at exit, up to their timeout, past `docker stop`'s ten seconds."""
+
+    def exit_now(_number: int, _frame: FrameType | None) -> None:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
     for number in (signal.SIGINT, *_EXIT_CODES):
-        signal.signal(number, signal.SIG_IGN)
+        # An ignored signal (nohup, a background job's SIGINT) stays ignored.
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, exit_now)
 
 
 def _in_chain(error: BaseException, kind: type[E]) -> E | None:
