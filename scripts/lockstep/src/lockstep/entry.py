@@ -55,10 +55,10 @@ def run() -> int:
         sys.stderr.write("lockstep: interrupted; no file was changed\n")
         return _INTERRUPTED
     signals.install_exit_handlers()
-    import gc  # noqa: PLC0415 - built in, and kept out of this module's load (see above)
-
-    gc.set_threshold(_YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
     try:
+        import gc  # noqa: PLC0415 - built in, and kept out of this module's load (see above)
+
+        gc.set_threshold(_YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
         from lockstep.cli import main  # noqa: PLC0415 - the import is what is guarded
 
         code = main()

@@ -49,10 +49,17 @@ def exit_on_signal_with(code: int) -> None:
         finally:
             os._exit(code)
 
-    for number in (signal.SIGINT, *_EXIT_CODES):
-        # An ignored signal (nohup, a background job's SIGINT) stays ignored.
-        if signal.getsignal(number) is not signal.SIG_IGN:
-            signal.signal(number, exit_now)
+    numbers = (signal.SIGINT, *_EXIT_CODES)
+    # Held while the handlers change: one arriving in between would still raise, outside
+    # any `try`. Delivered on unblocking, to exit_now.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, numbers)
+    try:
+        for number in numbers:
+            # An ignored signal (nohup, a background job's SIGINT) stays ignored.
+            if signal.getsignal(number) is not signal.SIG_IGN:
+                signal.signal(number, exit_now)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _in_chain(error: BaseException, kind: type[E]) -> E | None:
