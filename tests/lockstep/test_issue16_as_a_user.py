@@ -830,3 +830,19 @@ def test_a_signal_after_the_answer_ends_the_run_at_once_with_it(number: signal.S
     assert time.monotonic() - start < 5
     assert code == LOCK_FAILED  # the answer, not the signal's code
     assert rest == ""  # no traceback, no second line
+
+
+def test_the_answer_does_not_wait_for_a_stalled_download() -> None:
+    """Was: the run ended when the download did (30 s here: its socket timeout)."""
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", ANSWERED_WITH_A_DOWNLOAD_IN_FLIGHT],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert time.monotonic() - start < 10
+    assert result.returncode == LOCK_FAILED
+    assert result.stderr == "lockstep: error: a metadata fetch failed\nanswered\n"

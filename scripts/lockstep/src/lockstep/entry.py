@@ -36,6 +36,31 @@ def _interrupted(error: BaseException) -> bool:
 _YOUNG_COLLECTION_EVERY = 200_000
 
 
+# How long the run's answer waits for threads still running when `main` returns.
+_THREADS_GRACE_SECONDS = 1.0
+
+
+def _without_waiting_for_stalled_threads(code: int) -> None:
+    """End the process with `code` when a thread outlives the grace: after a failed metadata
+    fetch, a download in flight (cancelled where it can be) held Python's exit, which joins
+    such threads, until its socket timeout. Staging is gone by now; threads that are done
+    (the pool's idle workers) are joined at once and the exit is Python's own."""
+    import os  # noqa: PLC0415 - kept out of this module's load (see above)
+    import sys  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    deadline = time.monotonic() + _THREADS_GRACE_SECONDS
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+
 def _status(code: object) -> int:
     """The exit status Python gives SystemExit(code)."""
     if code is None:
@@ -63,6 +88,7 @@ def run() -> int:
 
         code = main()
         signals.exit_on_signal_with(code)
+        _without_waiting_for_stalled_threads(code)
     except SystemExit as answered:  # argparse's --help and usage errors: their answer is given
         signals.exit_on_signal_with(_status(answered.code))
         raise
