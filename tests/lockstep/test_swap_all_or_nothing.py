@@ -127,3 +127,23 @@ def test_the_file_swapped_first_is_put_back_as_it_was(tmp_path: Path) -> None:
     assert environment.read_text() == ENVIRONMENT
     assert (root / "pyproject.toml").is_symlink()
     assert (root / "pyproject.toml").readlink() == target
+
+
+def test_lock_puts_back_a_lockfile_it_removed(locked: LockScenario, tmp_path: Path) -> None:
+    """linux-aarch64 is dropped and a lockfile left from another dropped platform is
+    bind-mounted: removing it fails last, and the aarch64 lockfile removed before it
+    is back, as is every file swapped before that."""
+    environment = locked.project / "environment.yml"
+    environment.write_text(environment.read_text().replace("  - linux-aarch64\n", ""))
+    stray = locked.project / "conda-osx-64.lock"
+    shutil.copyfile(locked.project / "conda-linux-64.lock", stray)
+    outside = tmp_path / "outside.lock"
+    shutil.copyfile(stray, outside)
+    with bind_mounted(outside, stray):
+        before = tree_digest(locked.project)
+
+        result = lockstep("lock", "--project", str(locked.project), env=locked.environ())
+
+        line = assert_nothing_changed(result, locked.project, before, stray)
+        assert f"{stray}: Device or resource busy" in line
+    assert (locked.project / "conda-linux-aarch64.lock").is_file()
