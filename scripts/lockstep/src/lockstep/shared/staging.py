@@ -5,7 +5,8 @@ filesystem, so `os.replace` is atomic). Its name is fixed, which the run lock
 makes safe: Poetry names the virtualenv it makes for a project after the
 project's path, so a fixed path lets every run reuse one. The real files are touched only by
 `commit()`, which runs with SIGINT/SIGTERM held back so that a Ctrl-C cannot
-cut the swap in half; before that, a failure or Ctrl-C just removes the copy.
+cut the swap in half, and puts back the files it swapped when a later one's move
+fails; before that, a failure or Ctrl-C just removes the copy.
 """
 
 from __future__ import annotations
