@@ -17,6 +17,11 @@ _FIXES = {
     errno.EACCES: "give your user access to it (or run as its owner)",
     errno.EPERM: "give your user access to it (or run as its owner)",
     errno.EROFS: "remount it read-write, or work on a copy that can be written",
+    # A bind mount over the one file (Docker's one-file `-v`) refuses to be renamed over.
+    errno.EBUSY: (
+        "a mount or another program holds it; mount the project's directory rather than"
+        " the one file, or stop that program, then run it again"
+    ),
 }
 
 

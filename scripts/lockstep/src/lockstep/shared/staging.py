@@ -5,7 +5,8 @@ filesystem, so `os.replace` is atomic). Its name is fixed, which the run lock
 makes safe: Poetry names the virtualenv it makes for a project after the
 project's path, so a fixed path lets every run reuse one. The real files are touched only by
 `commit()`, which runs with SIGINT/SIGTERM held back so that a Ctrl-C cannot
-cut the swap in half; before that, a failure or Ctrl-C just removes the copy.
+cut the swap in half, and puts back the files it swapped when a later one's move
+fails; before that, a failure or Ctrl-C just removes the copy.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ import errno
 import fcntl
 import os
 import shutil
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from lockstep.shared.errors import BusyError
+from lockstep.shared.errors import EXIT_IO_ERROR, BusyError, LockstepError
+from lockstep.shared.os_error_fix import with_fix
 from lockstep.shared.project import CONDA_LOCK_GLOB, ProjectFiles
 from lockstep.shared.signals import deferred_signals, note_swapped
 
 STAGING_NAME = ".lockstep-staging"
+# Inside the staging directory: the previous content of the files a swap replaces.
+PREVIOUS_NAME = "previous"
 
 
 @contextmanager
@@ -132,12 +136,103 @@ class Staging:
         )
         written = changed + [f"{name} (removed)" for name in removed]
         with deferred_signals():
-            for name in changed:
-                _replace(self.root / name, self.project.root / name)
-            for name in removed:
-                (self.project.root / name).unlink()
+            self._swap(changed, removed)
             note_swapped(written)
         return written
+
+    def _swap(self, changed: list[str], removed: list[str]) -> None:
+        """Replace the `changed` files, remove the `removed` ones: all, or (raising) none.
+
+        Each move is atomic, but a later one can still fail (a bind mount over a file,
+        what Docker's one-file `-v` makes, refuses a rename with EBUSY): the files
+        swapped before it are put back, or the project would be half-updated.
+        """
+        previous = self.root / PREVIOUS_NAME
+        previous.mkdir()
+        # A file's previous content, or None where it did not exist yet.
+        kept: dict[str, Path | None] = {}
+        done: list[str] = []
+        name = ""
+        try:
+            # Every way back is kept before the first file moves: failing to keep
+            # one (a full disk) then changes nothing at all.
+            for name in changed:
+                kept[name] = _keep(self.project.root / name, previous / name)
+            for name in changed:
+                _replace(self.root / name, self.project.root / name)
+                done.append(name)
+            # Moved aside rather than deleted, so that it can be moved back.
+            for name in removed:
+                kept[name] = previous / name
+                (self.project.root / name).rename(previous / name)
+                done.append(name)
+        except BaseException as error:
+            not_put_back = self._put_back(reversed(done), kept)
+            if not isinstance(error, OSError):
+                raise
+            # The user's file, not the staged copy that error.filename may name.
+            raise SwapError(
+                _swap_failure(self.project.root / name, error, not_put_back, staging=self.root)
+            ) from error
+
+    def _put_back(self, names: Iterable[str], kept: dict[str, Path | None]) -> list[str]:
+        """Undo the swap of each file; the names of those that could not be put back."""
+        failed = []
+        for name in names:
+            real, previous = self.project.root / name, kept[name]
+            try:
+                if previous is None:
+                    _written(real).unlink()
+                else:
+                    _replace(previous, real)
+            except OSError:
+                # The others are still put back; the message names this one.
+                failed.append(name)
+        return failed
+
+
+class SwapError(LockstepError):
+    """The system refused a step of the swap; the files swapped before it were put back."""
+
+    exit_code = EXIT_IO_ERROR
+
+
+def _swap_failure(real: Path, error: OSError, not_put_back: Sequence[str], *, staging: Path) -> str:
+    where = str(real)
+    # A path the user would not look at, outside the staging copy: beside a symlink's target.
+    refused = Path(error.filename) if error.filename else None
+    if refused is not None and refused != real and not refused.is_relative_to(staging):
+        where += f" ({refused})"
+    reason = with_fix(error.strerror or str(error), error)
+    if not_put_back:
+        outcome = (
+            f"the swap stopped halfway: {', '.join(not_put_back)} could not be put back"
+            " and already hold the new content"
+        )
+    else:
+        outcome = "nothing was changed"
+    return f"{where}: {reason}; {outcome}"
+
+
+def _keep(real: Path, kept: Path) -> Path | None:
+    """Keep the content the swap will replace at `kept`; None where there is none yet.
+
+    A hard link costs nothing; where the system refuses one (a symlink's target on
+    another file system, a bind-mounted file) the content is copied.
+    """
+    written = _written(real)
+    if not written.exists():
+        return None
+    try:
+        os.link(written, kept)
+    except OSError:
+        shutil.copy2(written, kept)
+    return kept
+
+
+def _written(real: Path) -> Path:
+    """The file the swap writes: a symlink's target (see _replace), else the file itself."""
+    return real.resolve() if real.is_symlink() else real
 
 
 def _replace(staged: Path, real: Path) -> None:
