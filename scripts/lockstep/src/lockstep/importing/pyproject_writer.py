@@ -296,8 +296,8 @@ def _add_keys(
         # Nothing to keep the new entries next to: tomlkit places them itself (at the top
         # of a table that has only tables inside, giving it its header when it had none).
         table: Any = document
-        for key in path:
-            table = table[key]
+        for step in path:
+            table = table[step]
         for entry_key, value in entries:
             table[entry_key] = value
         return
