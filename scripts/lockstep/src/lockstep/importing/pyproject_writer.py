@@ -24,13 +24,14 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from tomlkit.container import Container
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Array, Comment, InlineTable, Table
+from tomlkit.items import AoT, Array, Comment, InlineTable, Table, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
 from lockstep.importing.derive_python import requires_python_for
 from lockstep.importing.requirements import PYPI_INDEXES, Dependency, Index
 from lockstep.shared.errors import InputError
 from lockstep.shared.text_files import uses_crlf, with_crlf
+from lockstep.shared.toml_reader import tomllib
 
 # A one-line [project] dependencies array with more entries, or longer, once the import
 # added to it, is written one entry per line.
@@ -163,9 +164,58 @@ def write_pyproject(
     rendered = tomlkit.dumps(document)
     if splice is not None:
         rendered = splice.into(rendered)
+    _check_the_rest_stays(text if data is None else data, rendered, path=path)
     return PyprojectImport(
         text=with_crlf(rendered) if uses_crlf(text) else rendered, lines=tuple(lines)
     )
+
+
+# What the edit may change; every other value the file holds must read back the same.
+_EDITED = (
+    ("project", "dependencies"),
+    ("project", "requires-python"),
+    ("tool", "poetry", "dependencies", "python"),
+    ("tool", "poetry", "source"),
+)
+# Where it may add values: Poetry's dependencies.
+_EXTENDED = ("tool", "poetry", "dependencies")
+
+
+def _leaves(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """Each value outside the edited keys, by its key path (arrays whole)."""
+    found: dict[tuple[str, ...], Any] = {}
+    for key, value in data.items():
+        at = (*prefix, key)
+        if at in _EDITED:
+            continue
+        if isinstance(value, Mapping):
+            found |= _leaves(value, at)
+        else:
+            found[at] = value
+    return found
+
+
+def _check_the_rest_stays(before: str | Mapping[str, Any], after: str, *, path: Path) -> None:
+    """Refuse the edit unless the text written is TOML that says what the file said, but
+    for the entries added. tomlkit writes a new table at the end of the table it is
+    added to: after root-level dotted keys (`tool.poetry.name = ...`) those keys that
+    follow would become the new table's, valid TOML that means something else."""
+    original = _leaves(tomllib.loads(before) if isinstance(before, str) else before)
+    try:
+        written = _leaves(tomllib.loads(after))
+    except tomllib.TOMLDecodeError:
+        written = None
+    if written is None or any(
+        written.get(at, written) != value for at, value in original.items()
+    ) or any(
+        at not in original and at[: len(_EXTENDED)] != _EXTENDED for at in written
+    ):  # fmt: skip
+        raise InputError(
+            f"{path}: lockstep cannot add to [project] or [tool.poetry] where this file"
+            " writes them (as dotted keys or inline tables) without changing what the file"
+            " says; write them as [project] and [tool.poetry] tables, then run the import"
+            " again"
+        )
 
 
 def _nothing_to_write(
@@ -206,46 +256,107 @@ def _child_table(parent: Any, key: str) -> Any:
     return parent[key]
 
 
+def _homes(container: Container, path: Sequence[str]) -> list[tuple[Container, int]]:
+    """Where the table at `path` is written, in file order: each (container, index in its
+    body) holding a piece of it. A table has several when the file splits it: `[project]`
+    then `[project.urls]` after another table, dotted keys (`project.name = ...`), or a
+    `[tool.poetry.dependencies.NAME]` table after another one; tomlkit then reads it through
+    a proxy that cannot be rebuilt, so the piece itself is."""
+    found = []
+    for index, (key, item) in enumerate(container.body):
+        if key is None or key.key != path[0] or not isinstance(item, Table | InlineTable):
+            continue
+        found += [(container, index)] if len(path) == 1 else _homes(item.value, path[1:])
+    return found
+
+
+def _is_plain(item: Any) -> bool:
+    return not isinstance(item, Table | AoT | Comment | Whitespace)
+
+
 def _add_keys(
-    parent: Any, name: str, entries: Sequence[tuple[str, Any]], *, first: bool = False
-) -> None:
-    """Add the entries to parent[name] after its last entry (or before its first), not after
-    the blank lines and comments that end the table: those introduce what follows it, and
-    tomlkit's own `add` would put new entries below them. tomlkit has no public insert, so
-    the table is rebuilt in order, with its own items, and put back in its parent; all the
-    entries at once, so adding n dependencies stays linear in the table's size."""
+    document: TOMLDocument, path: Sequence[str], entries: Sequence[tuple[str, Any]], *,
+    first: bool = False,
+) -> None:  # fmt: skip
+    """Add the entries to the table at `path` after its last entry (or before its first),
+    not after the blank lines and comments that end the table: those introduce what
+    follows it, and tomlkit's own `add` would put new entries below them. tomlkit has no
+    public insert, so the piece of the table holding those entries is rebuilt in order,
+    with its own items, and put back in its place; all the entries at once, so adding n
+    dependencies stays linear in the table's size."""
     if not entries:
         return
-    table = parent[name]
-    body = table.value.body
-    plain = [
-        index
-        for index, (item_key, item) in enumerate(body)
-        if item_key is not None and not isinstance(item, Table | AoT)
+    homes = _homes(document, path)
+    with_entries = [
+        (container, index)
+        for container, index in homes
+        if any(_is_plain(item) for _, item in container.body[index][1].value.body)
     ]
+    if not with_entries:
+        # Nothing to keep the new entries next to: tomlkit places them itself (at the top
+        # of a table that has only tables inside, giving it its header when it had none).
+        table: Any = document
+        for step in path:
+            table = table[step]
+        for entry_key, value in entries:
+            table[entry_key] = value
+        return
+    container, index = with_entries[0] if first else with_entries[-1]
+    key, table = container.body[index]
+    if isinstance(table, InlineTable):
+        container.body[index] = (key, _extended_inline(table, entries))
+        return
+    body = table.value.body
+    plain = [at for at, (_, item) in enumerate(body) if _is_plain(item)]
     if not plain:
-        for key, value in entries:
-            table.add(key, value)
+        for entry_key, value in entries:
+            table.add(entry_key, value)
         return
     at = plain[0] if first else plain[-1] + 1
-    items = [*body[:at], *((key, tomlkit.item(value)) for key, value in entries), *body[at:]]
-    last = items[-1][1]
-    if isinstance(last, Comment) and last.trivia.trail.endswith("\n"):
-        # tomlkit puts a blank line after a replaced table that does not end with
-        # whitespace: the comment's newline becomes that whitespace, so the bytes stay.
-        last.trivia.trail = last.trivia.trail[:-1]
-        items.append((None, tomlkit.ws("\n")))
-    container = Container(parsed=True)
+    added = [(entry_key, tomlkit.item(value)) for entry_key, value in entries]
+    before = body[at - 1][1] if at > 0 else None
+    if before is not None and _is_plain(before) and "\n" not in before.trivia.trail:
+        # The file ends on that entry, without a newline: the new entries need one between,
+        # and the last of them ends the file as it did.
+        added[-1][1].trivia.trail, before.trivia.trail = before.trivia.trail, "\n"
+    items = [*body[:at], *added, *body[at:]]
+    rebuilt = Container(parsed=True)
     for item_key, item in items:
-        container.append(item_key, item)
-    parent[name] = Table(
-        container,
-        table.trivia,
-        table.is_aot_element(),
-        table.is_super_table(),
-        table.name,
-        table.display_name,
+        rebuilt.append(item_key, item)
+    # In place, as the same key: the document's index of its tables stays right.
+    container.body[index] = (
+        key,
+        Table(
+            rebuilt,
+            table.trivia,
+            table.is_aot_element(),
+            table.is_super_table(),
+            table.name,
+            table.display_name,
+        ),
     )
+
+
+def _extended_inline(table: InlineTable, entries: Sequence[tuple[str, Any]]) -> InlineTable:
+    """The inline table with the entries after its last one, each after `, ` (tomlkit's
+    own append would leave the space before the closing brace in front of the comma)."""
+    body = table.value.body
+    plain = [at for at, (_, item) in enumerate(body) if _is_plain(item)]
+    at = plain[-1] + 1 if plain else len(body)
+    added: list[tuple[Any, Any]] = []
+    for entry_key, value in entries:
+        item = tomlkit.item(value)
+        item.trivia.indent = item.trivia.trail = ""
+        separator = tomlkit.ws(", " if plain or added else " ")
+        added += [(None, separator), (tomlkit.key(entry_key), item)]
+    rebuilt = Container(parsed=True)
+    for item_key, item in [*body[:at], *added, *body[at:]]:
+        rebuilt.append(item_key, item)
+    return InlineTable(rebuilt, table.trivia)
+
+
+_POETRY = ("tool", "poetry")
+_POETRY_DEPENDENCIES = (*_POETRY, "dependencies")
 
 
 def _poetry(document: TOMLDocument) -> Any:
@@ -266,9 +377,10 @@ def _add_requires_python(document: TOMLDocument, style: Style, *, python_spec: s
             " narrow it; add one to pyproject.toml if you want one)"
         ]
     if style is Style.PEP621:
-        _add_keys(document, "project", [("requires-python", derived)])
+        _add_keys(document, ["project"], [("requires-python", derived)])
         return [f'added: requires-python = "{derived}" (from environment.yml\'s python)']
-    _add_keys(_poetry(document), "dependencies", [("python", derived)], first=True)
+    _poetry(document)
+    _add_keys(document, _POETRY_DEPENDENCIES, [("python", derived)], first=True)
     return [
         f'added: [tool.poetry.dependencies] python = "{derived}" (from environment.yml\'s python)'
     ]
@@ -395,7 +507,8 @@ def _add_dependencies(
         lines.append(f"moved: {dependency.line} -> {added}{note}")
     splice = _extend_project_dependencies(document, project_entries) if project_entries else None
     if poetry_entries:
-        _add_keys(_poetry(document), "dependencies", poetry_entries)
+        _poetry(document)
+        _add_keys(document, _POETRY_DEPENDENCIES, poetry_entries)
     array = document.get("project", {}).get("dependencies")
     if lines and isinstance(array, Array):
         rendered = array.as_string()
@@ -429,10 +542,14 @@ def _extend_project_dependencies(document: TOMLDocument, entries: Sequence[str])
         for entry in entries:
             array.append(entry)
         return None
+    if isinstance(document["project"], InlineTable):
+        # An inline table is one line: so is its new array, small as an import's list is.
+        _add_keys(document, ["project"], [("dependencies", list(entries))])
+        return None
     placeholder = f"lockstep-entries-{secrets.token_hex(16)}"
     placeholder_line = f'    "{placeholder}",\n'
     built = tomlkit.parse(f"dependencies = [\n{placeholder_line}]\n")["dependencies"]
-    _add_keys(document, "project", [("dependencies", built)])
+    _add_keys(document, ["project"], [("dependencies", built)])
     return _Splice(placeholder_line, "".join(f"    {_basic_string(entry)},\n" for entry in entries))
 
 
@@ -485,19 +602,48 @@ def _add_indexes(document: TOMLDocument, indexes: Sequence[Index]) -> list[str]:
         name = _source_name(index.url, taken=names)
         names.add(name)
         priority = "primary" if index.primary else "supplemental"
-        source = tomlkit.table()
-        source.update({"name": name, "url": index.url, "priority": priority})
-        # Created only now: an empty [tool.poetry] would still change the file.
-        poetry = _child_table(_child_table(document, "tool"), "poetry")
-        if "source" not in poetry:
-            poetry["source"] = tomlkit.aot()
-        poetry["source"].append(source)
-        # A blank line after each source keeps the next header apart; tomlkit's own
-        # spacing for new array-of-tables elements would double it.
-        source.add(tomlkit.nl())
-        source.trivia.indent = ""
+        fields = {"name": name, "url": index.url, "priority": priority}
+        if _sources_inline(document):
+            _add_inline_source(document, fields)
+        else:
+            source = tomlkit.table()
+            source.update(fields)
+            # Created only now: an empty [tool.poetry] would still change the file.
+            poetry = _child_table(_child_table(document, "tool"), "poetry")
+            if "source" not in poetry:
+                poetry["source"] = tomlkit.aot()
+            poetry["source"].append(source)
+            # A blank line after each source keeps the next header apart; tomlkit's own
+            # spacing for new array-of-tables elements would double it.
+            source.add(tomlkit.nl())
+            source.trivia.indent = ""
         lines.append(f'moved: {index.line} -> [[tool.poetry.source]] "{name}" ({priority})')
     return lines
+
+
+def _sources_inline(document: TOMLDocument) -> bool:
+    """Poetry's sources are an array of inline tables: the project has one so, or writes
+    [tool.poetry] only as dotted keys or an inline table, where a `[[tool.poetry.source]]`
+    header added at the end would take the dotted keys that follow it as its own."""
+    existing = document.get("tool", {}).get("poetry", {}).get("source")
+    if existing is not None:
+        return isinstance(existing, Array)
+    homes = [container.body[index][1] for container, index in _homes(document, _POETRY)]
+    return bool(homes) and not any(
+        isinstance(item, Table) and not item.is_super_table() for item in homes
+    )
+
+
+def _add_inline_source(document: TOMLDocument, fields: Mapping[str, str]) -> None:
+    source = tomlkit.inline_table()
+    source.update(fields)
+    poetry = document["tool"]["poetry"]
+    if "source" in poetry:
+        poetry["source"].append(source)
+    else:
+        sources = tomlkit.array()  # not a list: tomlkit makes a list of tables an AoT
+        sources.append(source)
+        _add_keys(document, _POETRY, [("source", sources)])
 
 
 def _normalized(url: str) -> str:
