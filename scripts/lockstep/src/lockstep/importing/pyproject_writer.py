@@ -49,6 +49,8 @@ class PyprojectImport:
     text: str
     # One line each for the report: what was added, or kept as the project had it.
     lines: tuple[str, ...]
+    # The text as tomllib reads it (read once, by the check that the rest stays).
+    data: Mapping[str, Any]
 
 
 def project_style(document: Mapping[str, Any], *, path: Path) -> Style:
@@ -142,7 +144,7 @@ def write_pyproject(
         data, path=path, dependencies=dependencies, indexes=indexes, rewrite=python_defines_from,
         example=example,
     ):  # fmt: skip
-        return PyprojectImport(text=text, lines=())
+        return PyprojectImport(text=text, lines=(), data=data)
     try:
         document = tomlkit.parse(text)
     except TOMLKitError as error:
@@ -164,9 +166,11 @@ def write_pyproject(
     rendered = tomlkit.dumps(document)
     if splice is not None:
         rendered = splice.into(rendered)
-    _check_the_rest_stays(text if data is None else data, rendered, path=path)
+    written = _check_the_rest_stays(text if data is None else data, rendered, path=path)
     return PyprojectImport(
-        text=with_crlf(rendered) if uses_crlf(text) else rendered, lines=tuple(lines)
+        text=with_crlf(rendered) if uses_crlf(text) else rendered,
+        lines=tuple(lines),
+        data=written,
     )
 
 
@@ -195,14 +199,17 @@ def _leaves(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple
     return found
 
 
-def _check_the_rest_stays(before: str | Mapping[str, Any], after: str, *, path: Path) -> None:
-    """Refuse the edit unless the text written is TOML that says what the file said, but
-    for the entries added. tomlkit writes a new table at the end of the table it is
-    added to: after root-level dotted keys (`tool.poetry.name = ...`) those keys that
-    follow would become the new table's, valid TOML that means something else."""
+def _check_the_rest_stays(
+    before: str | Mapping[str, Any], after: str, *, path: Path
+) -> dict[str, Any]:
+    """What the text written reads as; the edit refused unless it is TOML that says what
+    the file said, but for the entries added. tomlkit writes a new table at the end of the
+    table it is added to: after root-level dotted keys (`tool.poetry.name = ...`) those
+    keys that follow would become the new table's, valid TOML that means something else."""
     original = _leaves(tomllib.loads(before) if isinstance(before, str) else before)
     try:
-        written = _leaves(tomllib.loads(after))
+        data: dict[str, Any] = tomllib.loads(after)
+        written = _leaves(data)
     except tomllib.TOMLDecodeError:
         written = None
     if written is None or any(
@@ -216,6 +223,7 @@ def _check_the_rest_stays(before: str | Mapping[str, Any], after: str, *, path: 
             " says; write them as [project] and [tool.poetry] tables, then run the import"
             " again"
         )
+    return data
 
 
 def _nothing_to_write(

@@ -55,7 +55,7 @@ from lockstep.shared.project import (
     ProjectFiles,
     conda_lock_name,
 )
-from lockstep.shared.pyproject import read_pyproject, requires_python
+from lockstep.shared.pyproject import requires_python
 from lockstep.shared.staging import Staging, run_lock
 from lockstep.shared.text_files import ConvertedText, read_converting
 from lockstep.shared.toml_reader import check_pyproject_shapes, load_toml
@@ -150,9 +150,7 @@ def import_project(
                     staged,
                     parsed,
                     virtual_packages=files.virtual_packages,
-                    unchanged_pyproject=(
-                        pyproject_data if pyproject.text == inputs.pyproject_text.text else None
-                    ),
+                    written_pyproject=pyproject.data,
                 )
             if inputs.unified is not None:
                 imported = ImportedEnvironment(
@@ -318,17 +316,15 @@ def validate(
     environment: EnvironmentSpec,
     *,
     virtual_packages: Path | None,
-    unchanged_pyproject: Mapping[str, Any] | None = None,
+    written_pyproject: Mapping[str, Any],
 ) -> dict[str, str]:
     """What `lockstep lock` and `lockstep check` validate before anything else, given the
     staged environment.yml as load_environment read it (reading it again, a YAML parse and
     conda-lock's, once more per platform, was a quarter of an import's time): its python
     against the new requires-python, then conda-lock's own input hash, returned per platform
-    (with the project's virtual-packages.yml, as `lock` computes it). `unchanged_pyproject`
-    is pyproject.toml as read already, when the import did not change it."""
-    if unchanged_pyproject is None:
-        unchanged_pyproject = read_pyproject(staged.pyproject)
-    python_range = requires_python(unchanged_pyproject)
+    (with the project's virtual-packages.yml, as `lock` computes it). `written_pyproject`
+    is the staged pyproject.toml as the writer read it back (a 50 MB one took 6 s a read)."""
+    python_range = requires_python(written_pyproject)
     if python_range is not None:
         check_python_agrees(environment.path, environment.python_spec, python_range)
     return conda_input_hashes(
